@@ -1,0 +1,158 @@
+#include "common/limiter.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "common/banned.h"
+#include "common/clock.h"
+#include "common/crypto.h"
+
+struct mg_limiter {
+    char family[16];
+    pthread_mutex_t lock;
+    double configured; /* requests per second; 0 = unlimited */
+    double rate;       /* current, after throttling feedback */
+    double tokens;
+    int64_t last_ms;
+    int64_t paused_until_ms;
+};
+
+struct mg_limiter *mg_limiter_new(const char *family, double per_second)
+{
+    struct mg_limiter *l = calloc(1, sizeof(*l));
+
+    if (l == NULL) {
+        return NULL;
+    }
+    snprintf(l->family, sizeof(l->family), "%s", family);
+    pthread_mutex_init(&l->lock, NULL);
+    l->configured = per_second > 0 ? per_second : 0;
+    l->rate = l->configured;
+    l->tokens = 1;
+    l->last_ms = mg_mono_ms();
+    return l;
+}
+
+void mg_limiter_free(struct mg_limiter *l)
+{
+    if (l) {
+        pthread_mutex_destroy(&l->lock);
+        free(l);
+    }
+}
+
+const char *mg_limiter_family(const struct mg_limiter *l)
+{
+    return l ? l->family : "";
+}
+
+/* Refill tokens and let the rate recover; lock held. */
+static void refill(struct mg_limiter *l, int64_t now)
+{
+    double dt = (double)(now - l->last_ms) / 1000.0;
+    double burst;
+
+    if (dt <= 0) {
+        return;
+    }
+    l->last_ms = now;
+    if (l->configured > 0 && l->rate < l->configured) {
+        l->rate *= 1.0 + 0.05 * dt;
+        if (l->rate > l->configured) {
+            l->rate = l->configured;
+        }
+    }
+    /* Allow a burst of a tenth of a second's worth, at least one. */
+    burst = l->rate / 10.0 < 1.0 ? 1.0 : l->rate / 10.0;
+    l->tokens += dt * l->rate;
+    if (l->tokens > burst) {
+        l->tokens = burst;
+    }
+}
+
+/* How long the caller must wait, or 0 after taking a token; lock held. */
+static int64_t try_take(struct mg_limiter *l, int64_t now)
+{
+    if (now < l->paused_until_ms) {
+        return l->paused_until_ms - now;
+    }
+    if (l->rate <= 0) {
+        return 0;
+    }
+    refill(l, now);
+    if (l->tokens >= 1.0) {
+        l->tokens -= 1.0;
+        return 0;
+    }
+    return (int64_t)((1.0 - l->tokens) * 1000.0 / l->rate) + 1;
+}
+
+void mg_limiter_acquire(struct mg_limiter *l, volatile const int *stop)
+{
+    int64_t wait;
+
+    if (l == NULL) {
+        return;
+    }
+    for (;;) {
+        pthread_mutex_lock(&l->lock);
+        wait = try_take(l, mg_mono_ms());
+        pthread_mutex_unlock(&l->lock);
+        if (wait <= 0 || (stop && *stop)) {
+            return;
+        }
+        mg_sleep_ms(wait, stop);
+    }
+}
+
+void mg_limiter_throttled(struct mg_limiter *l, int64_t pause_ms)
+{
+    int64_t until;
+
+    if (l == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&l->lock);
+    until = mg_mono_ms() + pause_ms;
+    if (until > l->paused_until_ms) {
+        l->paused_until_ms = until;
+    }
+    if (l->configured > 0) {
+        l->rate *= 0.75;
+        if (l->rate < 1.0) {
+            l->rate = 1.0;
+        }
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+double mg_limiter_rate(struct mg_limiter *l)
+{
+    double r;
+
+    if (l == NULL) {
+        return 0;
+    }
+    pthread_mutex_lock(&l->lock);
+    r = l->rate;
+    pthread_mutex_unlock(&l->lock);
+    return r;
+}
+
+int64_t mg_retry_delay(const struct mg_retry_policy *p, int attempt,
+                       int64_t hint_ms)
+{
+    int64_t d = p->base_ms;
+    int64_t delay;
+    int i;
+
+    for (i = 1; i < attempt && d < p->cap_ms; i++) {
+        d *= 2;
+    }
+    if (d > p->cap_ms) {
+        d = p->cap_ms;
+    }
+    delay = d / 2 + (int64_t)mg_rand_below((uint64_t)(d / 2 + 1));
+    return delay > hint_ms ? delay : hint_ms;
+}

@@ -1,0 +1,125 @@
+#ifndef CFG_CONFIG_H
+#define CFG_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "common/limiter.h"
+
+struct mg_buf;
+struct mg_cred_provider;
+struct mg_error;
+
+/*
+ * Alibaba Cloud Config, the service: the events it sends (rule-evaluation
+ * requests, resource-change and non-compliance notifications) and
+ * PutEvaluations, by which a custom rule reports its verdicts. (The
+ * worker's own settings live in worker/settings.c, not here.)
+ */
+
+enum cfg_event_kind {
+    CFG_EVENT_RULE,          /* rule-evaluation request with a resultToken */
+    CFG_EVENT_CHANGE,        /* resource-change notification */
+    CFG_EVENT_NONCOMPLIANCE, /* Config's own non-compliance notification */
+    CFG_EVENT_OTHER,         /* understood, nothing to do (snapshots, ...) */
+};
+
+struct cfg_resource {
+    int64_t account_id;
+    char id[128];        /* resourceId; for a RAM user, the UserId */
+    char name[256];      /* resourceName */
+    char type[64];       /* "ACS::RAM::User" */
+    char region[64];     /* regionId, echoed back in evaluations */
+    char user_name[128]; /* configuration.UserName, else resourceName */
+    int64_t capture_ms;
+};
+
+struct cfg_event {
+    enum cfg_event_kind kind;
+    char message_type[64]; /* messageType, dataType or eventName */
+    char change_type[32];  /* ResourceAdd / ResourceUpdate / ResourceDelete */
+    char *result_token;    /* owned; NULL for notifications */
+    int has_rule_parameters;
+    char *dangerous_actions; /* owned; NULL when the rule gave none */
+    int only_custom;
+    int has_resource; /* 0 for a periodic request over everything */
+    struct cfg_resource res;
+    int64_t account_id;  /* of the event, when it has no resource */
+    int64_t ordering_ms; /* orderingTimestamp, captureTime, or now */
+    char request_id[128];
+    char rule_name[128]; /* from ruleParameters or the event, if any */
+};
+
+/*
+ * Parse a message payload as a Config event. Accepts numbers or strings
+ * for ids and timestamps, configuration as an object or a JSON string,
+ * camelCase or legacy PascalCase keys, and ignores unknown fields.
+ * Returns 0, or -1 with err classed MG_INVALID for text that is not JSON
+ * or not an event of any known kind (the caller dead-letters it).
+ */
+int cfg_event_parse(const char *text, size_t len, struct cfg_event *ev,
+                    struct mg_error *err);
+void cfg_event_release(struct cfg_event *ev);
+
+struct cfg_evaluation {
+    int64_t account_id;
+    const char *resource_id;
+    const char *resource_type;
+    const char *region;
+    const char *resource_name; /* may be NULL */
+    int64_t ordering_ms;
+    const char *compliance; /* COMPLIANT, NON_COMPLIANT, NOT_APPLICABLE */
+    const char *annotation; /* may be NULL */
+};
+
+/* The Evaluations parameter: a strict JSON array, accountId exact. */
+int cfg_evaluations_json(struct mg_buf *out, const struct cfg_evaluation *ev,
+                         size_t n);
+
+#define CFG_MAX_EVALUATIONS_PER_CALL 100
+
+struct cfg_client;
+
+struct cfg_options {
+    const char *endpoint; /* "https://config.cn-shanghai.aliyuncs.com" */
+    const char *version;  /* "2020-09-07" (default) or "2019-01-08" */
+    struct mg_cred_provider *cred;
+    struct mg_limiter *limiter;
+    struct mg_retry_policy retry;
+    long timeout_ms;
+    volatile const int *stop;
+};
+
+struct cfg_client *cfg_client_new(const struct cfg_options *opt);
+void cfg_client_free(struct cfg_client *c);
+
+/*
+ * PutEvaluations (POST) for at most CFG_MAX_EVALUATIONS_PER_CALL results
+ * with the request's token. Succeeds only when the answer says
+ * "Result": true.
+ */
+int cfg_put_evaluations(struct cfg_client *c, const char *result_token,
+                        const struct cfg_evaluation *ev, size_t n,
+                        struct mg_error *err);
+
+/*
+ * A non-compliance notification shaped like Config's own
+ * NonCompliantNotification event (so existing subscribers of the topic
+ * understand it), with extra, a JSON object of the sender's details,
+ * attached under "mfaguard". Takes ownership of extra.
+ */
+struct cfg_notice {
+    const struct cfg_evaluation *evaluation;
+    const char *rule_name;
+    const char *risk_level;            /* "Warning" unless set */
+    const char *invoking_message_type; /* of the triggering event */
+    const char *request_id;            /* stable: the dedupe key */
+    int64_t created_ms;
+};
+
+int cfg_notice_json(struct mg_buf *out, const struct cfg_notice *n,
+                    cJSON *extra);
+
+#endif
