@@ -29,10 +29,14 @@ struct mns_options {
     struct mg_cred_provider *cred;
     struct mg_limiter *limiter; /* may be NULL */
     struct mg_retry_policy retry;
-    long timeout_ms;          /* calls other than long polls */
-    volatile const int *stop; /* cuts long polls and waits short */
+    long timeout_ms;               /* calls other than long polls */
+    volatile const int *stop;      /* cuts every call and wait short */
+    volatile const int *stop_poll; /* cuts long polls only; may be NULL */
 };
 
+/* NULL when cred is missing or the endpoint is not "http(s)://host[:port]"
+ * (a path would be sent but not signed). The client keeps pointers to
+ * cred, limiter and stop, which must outlive it; endpoint is copied. */
 struct mns_client *mns_client_new(const struct mns_options *opt);
 void mns_client_free(struct mns_client *c);
 
@@ -49,8 +53,10 @@ struct mns_message {
     int64_t next_visible_ms;
     int dequeue_count;
     int priority;
+    int oversize; /* the body passed MNS_MAX_BODY: body is left empty */
 };
 
+/* init makes m ready for mns_receive; release frees its body. */
 void mns_message_init(struct mns_message *m);
 void mns_message_release(struct mns_message *m);
 
@@ -58,13 +64,17 @@ void mns_message_release(struct mns_message *m);
  * BatchReceiveMessage: up to max (1..16) messages into out[], waiting up
  * to wait_s (0..30) seconds for the first. Returns how many arrived, 0
  * when the queue had none (404 MessageNotExist is not an error), or -1.
- * A message whose MessageBodyMD5 does not match its body is still
- * returned; body_md5_ok tells.
+ * Each out[i] must have been through mns_message_init; the bodies of
+ * earlier messages are reused. One attempt only, with a client timeout
+ * of wait_s + 10 seconds: the caller loops. A message whose
+ * MessageBodyMD5 does not match its body is still returned;
+ * mns_message_md5_ok tells.
  */
 int mns_receive(struct mns_client *c, const char *queue, int max, int wait_s,
                 struct mns_message *out, struct mg_error *err);
 
-/* Does the message's body match its MessageBodyMD5? */
+/* Does the message's body match its MessageBodyMD5 (upper-case hex, any
+ * case accepted)? A message without a MessageBodyMD5 does not match. */
 int mns_message_md5_ok(const struct mns_message *m);
 
 /*
@@ -94,12 +104,18 @@ int mns_change_visibility(struct mns_client *c, const char *queue,
                           size_t cap, int64_t *next_visible_ms,
                           struct mg_error *err);
 
-/* SendMessage with an optional delay; the new message id to id_out. */
+/*
+ * SendMessage with an optional delay (0: the queue's own DelaySeconds);
+ * the new message id to id_out (may be NULL). The body is at most
+ * MNS_MAX_BODY bytes of UTF-8 text that XML can carry; anything else is
+ * refused with MG_INVALID (Base64 it first).
+ */
 int mns_send(struct mns_client *c, const char *queue, const char *body,
              size_t len, int delay_s, char *id_out, size_t cap,
              struct mg_error *err);
 
-/* PublishMessage to a topic; tag may be NULL (at most 16 characters). */
+/* PublishMessage to a topic; the body as for mns_send; tag may be NULL or
+ * "" (at most 16 characters, else MG_INVALID). */
 int mns_publish(struct mns_client *c, const char *topic, const char *body,
                 size_t len, const char *tag, char *id_out, size_t cap,
                 struct mg_error *err);
@@ -116,8 +132,15 @@ struct mns_queue_attrs {
 int mns_queue_attributes(struct mns_client *c, const char *queue,
                          struct mns_queue_attrs *out, struct mg_error *err);
 
-/* Set-up calls, for `mfaguard setup`, the demo and tests. Each succeeds
- * when the resource already exists with the same attributes. */
+/*
+ * Set-up calls, for `mfaguard setup`, the demo and tests. Each succeeds
+ * when the resource already exists with the same attributes. When MNS
+ * answers 409 (it exists, with other attributes) the call reads the
+ * resource back and succeeds only if what it asked for holds: the queue's
+ * VisibilityTimeout, the topic's MaximumMessageSize (MNS_MAX_BODY), the
+ * subscription's Endpoint and NotifyContentFormat. Otherwise -1 with
+ * class MG_FINAL and the service's *AlreadyExist code.
+ */
 int mns_create_queue(struct mns_client *c, const char *queue,
                      int visibility_timeout_s, struct mg_error *err);
 int mns_create_topic(struct mns_client *c, const char *topic,
@@ -133,6 +156,9 @@ int mns_subscribe(struct mns_client *c, const char *topic,
  * The MNS V2 string-to-sign and signature, exposed for tests:
  * VERB\nMD5\nTYPE\nDATE\n + "x-mns-*" headers (lower-cased names, sorted,
  * "name:value\n" each) + resource (path and query as sent).
+ * mns_headers is a NULL-terminated list of "Name: value" lines (or NULL);
+ * lines whose name does not start with x-mns- are skipped. NULL md5 or
+ * type count as "". Both return 0, or -1 on malformed input.
  */
 int mns_string_to_sign(struct mg_buf *out, const char *verb,
                        const char *content_md5, const char *content_type,

@@ -25,10 +25,12 @@ enum mns_envelope {
 
 struct mns_notification {
     enum mns_envelope envelope;
-    int base64;      /* the payload was Base64 and has been decoded */
-    char tag[64];    /* MessageTag of the envelope; "" when none */
-    char topic[256]; /* TopicName of the envelope; "" when none */
-    char message_id[128];
+    int base64;            /* a Base64 layer (around the payload, or around the
+                              whole envelope) has been decoded */
+    char tag[64];          /* MessageTag of the envelope; "" when none */
+    char topic[256];       /* TopicName of the envelope; "" when none */
+    char message_id[128];  /* MessageId of the envelope; "" when none */
+    char topic_owner[32];  /* TopicOwner (the account id); "" when none */
     struct mg_buf payload; /* the publisher's body, decoded */
 };
 
@@ -38,9 +40,13 @@ void mns_notification_release(struct mns_notification *n);
 /*
  * Decode a queue message body. Base64 is undone only when the text is
  * strict Base64 that decodes to valid UTF-8 starting with '{', '[' or
- * '<'; anything else is kept as it is. Returns 0, or -1 with err classed
- * MG_INVALID when an envelope is recognised but broken, or the body is
- * empty or over MNS_MAX_BODY.
+ * '<'; anything else is kept as it is. A whole body that is such Base64
+ * of an envelope is decoded once and then unwrapped. Returns 0, or -1
+ * with err classed MG_INVALID when an envelope is recognised but broken
+ * (XML that is not well-formed or has a DOCTYPE, a <Notification> without
+ * <Message>, a JSON envelope whose text escapes a NUL), or the body is
+ * empty or over MNS_MAX_BODY. out must have been through
+ * mns_notification_init; its payload memory is reused.
  */
 int mns_notification_decode(const char *body, size_t len,
                             struct mns_notification *out, struct mg_error *err);
