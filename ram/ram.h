@@ -21,7 +21,7 @@ struct mg_error;
 struct ram_client;
 
 struct ram_options {
-    const char *endpoint; /* "https://ram.aliyuncs.com" or loopback */
+    const char *endpoint; /* base URL from settings, no trailing slash */
     struct mg_cred_provider *cred;
     struct mg_limiter *limiter; /* may be NULL */
     struct mg_retry_policy retry;
@@ -30,6 +30,9 @@ struct ram_options {
     volatile const int *stop;
 };
 
+/* NULL without an endpoint or memory. page_size is held to 1..1000. The
+ * client keeps its own copy of the endpoint; cred, limiter and stop are
+ * borrowed and must outlive it. */
 struct ram_client *ram_client_new(const struct ram_options *opt);
 void ram_client_free(struct ram_client *c);
 
@@ -97,7 +100,9 @@ void ram_vmfa_list_release(struct ram_vmfa_list *l);
 int ram_user_list_add(struct ram_user_list *l, const struct ram_user *u);
 int ram_policy_list_add(struct ram_policy_list *l,
                         const struct ram_policy_ref *p);
+/* Also -1 for a name of 128 bytes or more: names are never cut. */
 int ram_name_list_add(struct ram_name_list *l, const char *name);
+int ram_vmfa_list_add(struct ram_vmfa_list *l, const struct ram_vmfa *m);
 
 int ram_list_users(struct ram_client *c, struct ram_user_list *out,
                    struct mg_error *err);
