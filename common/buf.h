@@ -36,7 +36,8 @@ int mg_buf_adds(struct mg_buf *b, const char *s);
 int mg_buf_addc(struct mg_buf *b, char c);
 int mg_buf_addf(struct mg_buf *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-int mg_buf_vaddf(struct mg_buf *b, const char *fmt, va_list ap);
+int mg_buf_vaddf(struct mg_buf *b, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 /* The text so far; "" for an empty buffer, never NULL. */
 const char *mg_buf_str(const struct mg_buf *b);

@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/banned.h"
 #include "common/clock.h"
 #include "common/error.h"
 #include "common/log.h"
+
+#include "common/banned.h"
 
 /* Refresh temporary credentials this long before they expire. */
 #define REFRESH_MARGIN_MS (5 * 60 * 1000)
@@ -63,6 +64,31 @@ struct mg_cred_provider *mg_cred_static_new(const char *source, const char *id,
     mg_log_secret_add(p->current.secret);
     mg_log_secret_add(p->current.token);
     return p;
+}
+
+int mg_cred_static_update(struct mg_cred_provider *p, const char *id,
+                          const char *secret, const char *token)
+{
+    struct mg_cred c;
+
+    if (p == NULL || p->fetch != NULL || id == NULL || secret == NULL ||
+        strlen(id) >= sizeof(c.id) || strlen(secret) >= sizeof(c.secret) ||
+        (token && strlen(token) >= sizeof(c.token))) {
+        return -1;
+    }
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    snprintf(c.secret, sizeof(c.secret), "%s", secret);
+    snprintf(c.token, sizeof(c.token), "%s", token ? token : "");
+    mg_log_secret_add(c.secret);
+    mg_log_secret_add(c.token);
+
+    pthread_mutex_lock(&p->lock);
+    p->current = c;
+    p->have = c.id[0] && c.secret[0];
+    pthread_mutex_unlock(&p->lock);
+    mg_cred_wipe(&c);
+    return 0;
 }
 
 struct mg_cred_provider *mg_cred_dynamic_new(const char *source,

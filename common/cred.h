@@ -29,6 +29,14 @@ struct mg_cred_provider *mg_cred_static_new(const char *source, const char *id,
                                             const char *token);
 
 /*
+ * Replace the keys of a static provider (the Function Compute runtime
+ * hands fresh temporary keys with every request). Returns -1 for a
+ * dynamic provider or values that do not fit.
+ */
+int mg_cred_static_update(struct mg_cred_provider *p, const char *id,
+                          const char *secret, const char *token);
+
+/*
  * A copy of usable credentials, refreshed first when they expire within
  * the provider's margin. Returns 0, or -1 with err set (MG_RETRY when the
  * source was unreachable, MG_FINAL when it is misconfigured).

@@ -9,8 +9,9 @@
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
+
+#include "common/banned.h"
 
 static const char b64_alphabet[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";

@@ -8,8 +8,9 @@
 
 #include <curl/curl.h>
 
-#include "common/banned.h"
 #include "common/error.h"
+
+#include "common/banned.h"
 
 static struct mg_http_options options = { 1, NULL, 5000 };
 static CURLSH *share;

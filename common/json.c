@@ -6,9 +6,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
 #include "common/error.h"
+
+#include "common/banned.h"
 
 #define BIG_DIGITS 16
 

@@ -4,9 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "common/banned.h"
 #include "common/clock.h"
 #include "common/crypto.h"
+
+#include "common/banned.h"
 
 struct mg_limiter {
     char family[16];

@@ -7,9 +7,10 @@
 #include <strings.h>
 #include <time.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
 #include "common/error.h"
+
+#include "common/banned.h"
 
 #define CTX_MAX        8
 #define CTX_VALUE_MAX  129
@@ -24,6 +25,7 @@ static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t secrets_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *secrets[SECRETS_MAX];
 static size_t nsecrets;
+static size_t next_secret; /* ring: rotated credentials replace the oldest */
 
 struct ctx_field {
     char key[32];
@@ -290,6 +292,37 @@ static void add_fields(struct mg_buf *b, va_list ap)
     }
 }
 
+/* Does the call give this key itself? Then it wins over the context. */
+static int given(const char *key, va_list ap)
+{
+    va_list scan;
+    int found = 0;
+
+    va_copy(scan, ap);
+    for (;;) {
+        enum mg_log_type t = (enum mg_log_type)va_arg(scan, int);
+        const char *k;
+
+        if (t == MG_LOG_T_END) {
+            break;
+        }
+        k = va_arg(scan, const char *);
+        if (t == MG_LOG_T_STR) {
+            (void)va_arg(scan, const char *);
+        } else if (t == MG_LOG_T_INT) {
+            (void)va_arg(scan, long long);
+        } else {
+            (void)va_arg(scan, const struct mg_error *);
+            k = "";
+        }
+        if (strcmp(k, key) == 0) {
+            found = 1;
+        }
+    }
+    va_end(scan);
+    return found;
+}
+
 void mg_log_at(enum mg_log_level lvl, const char *event, ...)
 {
     struct mg_buf b = MG_BUF_INIT(LINE_MAX_BYTES);
@@ -301,9 +334,13 @@ void mg_log_at(enum mg_log_level lvl, const char *event, ...)
     }
 
     add_prefix(&b, lvl, event);
+    va_start(ap, event);
     for (i = 0; i < nctx; i++) {
-        add_str(&b, ctx[i].key, ctx[i].value);
+        if (!given(ctx[i].key, ap)) {
+            add_str(&b, ctx[i].key, ctx[i].value);
+        }
     }
+    va_end(ap);
     va_start(ap, event);
     add_fields(&b, ap);
     va_end(ap);
@@ -357,21 +394,29 @@ void mg_log_ctx_clear(void)
 void mg_log_secret_add(const char *secret)
 {
     char *copy;
+    size_t i;
 
     if (secret == NULL || strlen(secret) < 4) {
         return;
     }
-    copy = strdup(secret);
-    if (copy == NULL) {
-        return;
-    }
     pthread_mutex_lock(&secrets_lock);
-    if (nsecrets < SECRETS_MAX) {
-        secrets[nsecrets++] = copy;
-        copy = NULL;
+    for (i = 0; i < nsecrets; i++) {
+        if (strcmp(secrets[i], secret) == 0) {
+            pthread_mutex_unlock(&secrets_lock);
+            return;
+        }
+    }
+    copy = strdup(secret);
+    if (copy != NULL) {
+        if (nsecrets < SECRETS_MAX) {
+            secrets[nsecrets++] = copy;
+        } else {
+            free(secrets[next_secret]);
+            secrets[next_secret] = copy;
+            next_secret = (next_secret + 1) % SECRETS_MAX;
+        }
     }
     pthread_mutex_unlock(&secrets_lock);
-    free(copy);
 }
 
 const char *mg_log_token(const char *token, char *out, size_t outlen)

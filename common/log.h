@@ -68,7 +68,8 @@ void mg_log_at(enum mg_log_level lvl, const char *event, ...);
 void mg_log_ctx_set(const char *key, const char *value);
 void mg_log_ctx_clear(void);
 
-/* Mask this string in every later line (credentials). At most 16. */
+/* Mask this string in every later line (credentials). The last 64
+ * distinct ones are kept; rotated credentials replace the oldest. */
 void mg_log_secret_add(const char *secret);
 
 /*

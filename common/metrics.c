@@ -5,8 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
+
+#include "common/banned.h"
 
 #define MAX_SERIES 1024
 #define MAX_NAMES  64

@@ -5,7 +5,6 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/cred.h"
@@ -15,6 +14,8 @@
 #include "common/json.h"
 #include "common/log.h"
 #include "common/metrics.h"
+
+#include "common/banned.h"
 
 #define MAX_PARAMS           64
 #define DEFAULT_MAX_RESPONSE (4u << 20)

@@ -6,9 +6,10 @@
 
 #include <libxml/parser.h>
 
-#include "common/banned.h"
 #include "common/buf.h"
 #include "common/error.h"
+
+#include "common/banned.h"
 
 static void quiet(void *ctx, const char *msg, ...)
 {

@@ -108,7 +108,7 @@ int cfg_evaluation_valid(const struct cfg_evaluation *e);
 struct cfg_client;
 
 struct cfg_options {
-    const char *endpoint; /* "https://config.cn-shanghai.aliyuncs.com" */
+    const char *endpoint; /* base URL from settings, no trailing slash */
     const char *version;  /* "2020-09-07" (default) or "2019-01-08" */
     struct mg_cred_provider *cred;
     struct mg_limiter *limiter;

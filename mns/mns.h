@@ -23,7 +23,7 @@ struct mg_error;
 struct mns_client;
 
 struct mns_options {
-    /* Account endpoint, e.g. "https://1234.mns.cn-hangzhou.aliyuncs.com"
+    /* Account endpoint from settings, e.g. "https://<account>.mns.<region>..."
      * or "http://127.0.0.1:9100" for the emulator; no trailing slash. */
     const char *endpoint;
     struct mg_cred_provider *cred;

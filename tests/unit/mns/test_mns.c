@@ -1427,7 +1427,8 @@ static struct mns_client *client_at(const char *url,
                                     struct mg_cred_provider *cred, int attempts,
                                     volatile const int *stop)
 {
-    struct mns_options o = { url, cred, NULL, { attempts, 1, 4 }, 5000, stop };
+    struct mns_options o = { url,  cred, NULL, { attempts, 1, 4 },
+                             5000, stop, NULL };
 
     return mns_client_new(&o);
 }

@@ -1,0 +1,181 @@
+#include "worker/affected.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "common/pool.h"
+#include "common/strmap.h"
+#include "ram/ram.h"
+#include "worker/app.h"
+#include "worker/check.h"
+#include "worker/report.h"
+#include "worker/sweep.h"
+
+#include "common/banned.h"
+
+/* Add the users of src that are not in out yet. */
+static int merge(struct ram_user_list *out, struct mg_strmap *seen,
+                 const struct ram_user_list *src)
+{
+    size_t i;
+    size_t ignored;
+
+    for (i = 0; i < src->n; i++) {
+        if (mg_strmap_get(seen, src->v[i].name, &ignored)) {
+            continue;
+        }
+        if (mg_strmap_put(seen, src->v[i].name, out->n) != 0 ||
+            ram_user_list_add(out, &src->v[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int members_of(struct wrk_app *app, const char *group,
+                      struct ram_user_list *out, struct mg_strmap *seen,
+                      struct mg_error *err)
+{
+    struct ram_user_list members = { NULL, 0, 0 };
+    int rc = ram_list_users_for_group(app->ram, group, &members, err);
+
+    if (rc != 0 && err->cls == MG_NOT_FOUND) {
+        mg_error_clear(err);
+        rc = 0;
+    } else if (rc == 0 && merge(out, seen, &members) != 0) {
+        rc = mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+    }
+    ram_user_list_release(&members);
+    return rc;
+}
+
+/* Users a policy reaches, trying both policy types. */
+static int reached_by_policy(struct wrk_app *app, const char *policy,
+                             struct ram_user_list *out, struct mg_strmap *seen,
+                             struct mg_error *err)
+{
+    static const char *types[] = { "Custom", "System" };
+    size_t t;
+    size_t g;
+    int rc = 0;
+
+    for (t = 0; t < 2 && rc == 0; t++) {
+        struct ram_user_list users = { NULL, 0, 0 };
+        struct ram_name_list groups = { NULL, 0, 0 };
+
+        mg_error_clear(err);
+        rc = ram_list_entities_for_policy(app->ram, policy, types[t], &users,
+                                          &groups, err);
+        if (rc != 0 && err->cls == MG_NOT_FOUND) {
+            mg_error_clear(err);
+            rc = 0;
+        } else if (rc == 0 && merge(out, seen, &users) != 0) {
+            rc = mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+        }
+        for (g = 0; rc == 0 && g < groups.n; g++) {
+            rc = members_of(app, groups.v[g], out, seen, err);
+        }
+        ram_user_list_release(&users);
+        ram_name_list_release(&groups);
+    }
+    return rc;
+}
+
+struct recheck {
+    struct wrk_app *app;
+    const struct wrk_rule *rule;
+    const struct ram_user_list *users;
+    struct wrk_verdict *verdicts;
+    struct mg_error *errs;
+};
+
+static void recheck_one(size_t i, void *arg)
+{
+    struct recheck *j = arg;
+
+    wrk_check_user(j->app, j->rule, j->users->v[i].name, &j->verdicts[i],
+                   &j->errs[i]);
+}
+
+static void fill(struct wrk_app *app, const struct ram_user *u, int64_t account,
+                 int64_t ordering, struct wrk_subject *s)
+{
+    memset(s, 0, sizeof(*s));
+    s->account_id = account;
+    snprintf(s->resource_id, sizeof(s->resource_id), "%s", u->id);
+    snprintf(s->resource_type, sizeof(s->resource_type), "ACS::RAM::User");
+    snprintf(s->region, sizeof(s->region), "%s", app->set.resource_region);
+    snprintf(s->resource_name, sizeof(s->resource_name), "%s", u->name);
+    snprintf(s->user_name, sizeof(s->user_name), "%s", u->name);
+    s->ordering_ms = ordering;
+}
+
+static int check_all(struct wrk_app *app, const struct wrk_rule *rule,
+                     const struct ram_user_list *users, int64_t account,
+                     int64_t ordering, struct wrk_subject **subjects,
+                     struct wrk_verdict **verdicts, struct mg_error *err)
+{
+    size_t n = users->n ? users->n : 1;
+    struct mg_error *errs = calloc(n, sizeof(*errs));
+    struct recheck job;
+    size_t i;
+    int rc = 0;
+
+    *subjects = calloc(n, sizeof(**subjects));
+    *verdicts = calloc(n, sizeof(**verdicts));
+    if (errs == NULL || *subjects == NULL || *verdicts == NULL) {
+        free(errs);
+        return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+    }
+    for (i = 0; i < users->n; i++) {
+        wrk_verdict_init(&(*verdicts)[i]);
+        fill(app, &users->v[i], account, ordering, &(*subjects)[i]);
+    }
+    job = (struct recheck){ app, rule, users, *verdicts, errs };
+    mg_pool_for(app->pool, users->n, 0, recheck_one, &job);
+    for (i = 0; i < users->n && rc == 0; i++) {
+        if (errs[i].cls != MG_OK) {
+            *err = errs[i];
+            rc = -1;
+        }
+    }
+    free(errs);
+    return rc;
+}
+
+int wrk_affected_users(struct wrk_app *app, const struct wrk_rule *rule,
+                       const char *group, const char *policy,
+                       int64_t account_id, int64_t ordering_ms,
+                       struct wrk_subject **subjects,
+                       struct wrk_verdict **verdicts, size_t *n,
+                       struct mg_error *err)
+{
+    struct ram_user_list users = { NULL, 0, 0 };
+    struct mg_strmap *seen = mg_strmap_new(64);
+    int rc;
+
+    *subjects = NULL;
+    *verdicts = NULL;
+    *n = 0;
+    if (seen == NULL) {
+        return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+    }
+    rc = group ? members_of(app, group, &users, seen, err)
+               : reached_by_policy(app, policy, &users, seen, err);
+    if (rc == 0) {
+        rc = check_all(app, rule, &users, account_id, ordering_ms, subjects,
+                       verdicts, err);
+        *n = users.n;
+    }
+    if (rc != 0) {
+        wrk_sweep_free(*subjects, *verdicts, users.n);
+        *subjects = NULL;
+        *verdicts = NULL;
+        *n = 0;
+    }
+    ram_user_list_release(&users);
+    mg_strmap_free(seen);
+    return rc;
+}

@@ -1,0 +1,52 @@
+#ifndef WRK_HTTPD_H
+#define WRK_HTTPD_H
+
+#include <stddef.h>
+
+#include "common/buf.h"
+
+/*
+ * A small HTTP/1.1 server for the worker's own endpoints (/metrics,
+ * /healthz, /readyz) and the Function Compute custom runtime (`serve`).
+ * It is deliberately plain: one thread per connection up to a cap,
+ * keep-alive, Content-Length bodies only, hard limits on the request line,
+ * headers (16 KiB) and body (1 MiB), and timeouts on idle connections.
+ */
+struct wrk_http_request {
+    const char *method;
+    const char *path; /* without the query string */
+    const char *query;
+    const char *body;
+    size_t body_len;
+    int nheaders;
+    const char *names[64];
+    const char *values[64];
+};
+
+struct wrk_http_reply {
+    int status;
+    char content_type[64];
+    struct mg_buf body;
+    char headers[512]; /* extra "Name: value\r\n" lines */
+};
+
+/* Value of a request header (name compared without case), or NULL. */
+const char *wrk_http_header(const struct wrk_http_request *rq,
+                            const char *name);
+
+typedef void (*wrk_http_handler)(void *ctx, const struct wrk_http_request *rq,
+                                 struct wrk_http_reply *rp);
+
+struct wrk_httpd;
+
+/* addr: "127.0.0.1:9464", "[::1]:9464" or ":9000" (all addresses).
+ * Returns 0 and the running server, or -1 after logging why. */
+int wrk_httpd_start(const char *addr, wrk_http_handler handler, void *ctx,
+                    struct wrk_httpd **out);
+
+/* The port actually bound (useful with port 0). */
+int wrk_httpd_port(const struct wrk_httpd *h);
+
+void wrk_httpd_stop(struct wrk_httpd *h);
+
+#endif
