@@ -17,6 +17,11 @@ struct mg_limiter {
     double tokens;
     int64_t last_ms;
     int64_t paused_until_ms;
+    /* requests let through, counted per second, to learn a safe rate
+     * when no rate was configured and the service throttles anyway */
+    int64_t window_ms;
+    long window_count;
+    double measured;
 };
 
 struct mg_limiter *mg_limiter_new(const char *family, double per_second)
@@ -32,6 +37,7 @@ struct mg_limiter *mg_limiter_new(const char *family, double per_second)
     l->rate = l->configured;
     l->tokens = 1;
     l->last_ms = mg_mono_ms();
+    l->window_ms = l->last_ms;
     return l;
 }
 
@@ -63,6 +69,13 @@ static void refill(struct mg_limiter *l, int64_t now)
         if (l->rate > l->configured) {
             l->rate = l->configured;
         }
+    } else if (l->configured == 0 && l->rate > 0) {
+        /* A learned rate creeps up; far above what was ever seen, the
+         * limit is gone again. */
+        l->rate *= 1.0 + 0.05 * dt;
+        if (l->rate > 4 * l->measured + 100) {
+            l->rate = 0;
+        }
     }
     /* Allow a burst of a tenth of a second's worth, at least one. */
     burst = l->rate / 10.0 < 1.0 ? 1.0 : l->rate / 10.0;
@@ -73,17 +86,31 @@ static void refill(struct mg_limiter *l, int64_t now)
 }
 
 /* How long the caller must wait, or 0 after taking a token; lock held. */
+/* Count a request that goes out, per one-second window. */
+static void measure(struct mg_limiter *l, int64_t now)
+{
+    if (now - l->window_ms >= 1000) {
+        l->measured =
+            (double)l->window_count * 1000.0 / (double)(now - l->window_ms);
+        l->window_ms = now;
+        l->window_count = 0;
+    }
+    l->window_count++;
+}
+
 static int64_t try_take(struct mg_limiter *l, int64_t now)
 {
     if (now < l->paused_until_ms) {
         return l->paused_until_ms - now;
     }
     if (l->rate <= 0) {
+        measure(l, now);
         return 0;
     }
     refill(l, now);
     if (l->tokens >= 1.0) {
         l->tokens -= 1.0;
+        measure(l, now);
         return 0;
     }
     return (int64_t)((1.0 - l->tokens) * 1000.0 / l->rate) + 1;
@@ -119,11 +146,19 @@ void mg_limiter_throttled(struct mg_limiter *l, int64_t pause_ms)
     if (until > l->paused_until_ms) {
         l->paused_until_ms = until;
     }
-    if (l->configured > 0) {
+    if (l->rate > 0) {
         l->rate *= 0.75;
-        if (l->rate < 1.0) {
-            l->rate = 1.0;
-        }
+    } else {
+        /* No limit was set, yet the service says slow down: start from
+         * half of what went through in the last second. */
+        double seen = l->measured > l->window_count ? l->measured
+                                                    : (double)l->window_count;
+        l->rate = seen / 2;
+        l->tokens = 0;
+        l->last_ms = mg_mono_ms();
+    }
+    if (l->rate < 1.0) {
+        l->rate = 1.0;
     }
     pthread_mutex_unlock(&l->lock);
 }
