@@ -14,11 +14,16 @@
 #define BIG_DIGITS 16
 
 /* Skip a string literal starting at the quote at s[i]; return the index
- * just past its closing quote, or len when unterminated. */
-static size_t skip_string(const char *s, size_t len, size_t i)
+ * just past its closing quote, or len when unterminated. Sets *nul when
+ * the string escapes a NUL character, which cJSON would silently cut the
+ * string at. */
+static size_t skip_string(const char *s, size_t len, size_t i, int *nul)
 {
     for (i++; i < len; i++) {
         if (s[i] == '\\') {
+            if (i + 5 < len && memcmp(s + i + 1, "u0000", 5) == 0) {
+                *nul = 1;
+            }
             i++;
         } else if (s[i] == '"') {
             return i + 1;
@@ -52,14 +57,15 @@ static size_t number_len(const char *s, size_t len, size_t i, int *integer,
 }
 
 /* Copy text, putting quotes around integers too long for a double. */
-static int quote_big_integers(const char *s, size_t len, struct mg_buf *out)
+static int quote_big_integers(const char *s, size_t len, struct mg_buf *out,
+                              int *nul)
 {
     size_t i = 0;
     size_t start = 0;
 
     while (i < len) {
         if (s[i] == '"') {
-            i = skip_string(s, len, i);
+            i = skip_string(s, len, i, nul);
         } else if (s[i] == '-' || isdigit((unsigned char)s[i])) {
             int integer;
             size_t digits;
@@ -86,6 +92,7 @@ cJSON *mg_json_parse(const char *text, size_t len, struct mg_error *err)
 {
     struct mg_buf b = MG_BUF_INIT(2 * len + 16);
     const char *end = NULL;
+    int nul = 0;
     cJSON *root;
 
     if (text == NULL || len == 0) {
@@ -96,9 +103,15 @@ cJSON *mg_json_parse(const char *text, size_t len, struct mg_error *err)
         mg_error_set(err, MG_INVALID, "JsonNul", "NUL byte in JSON text");
         return NULL;
     }
-    if (quote_big_integers(text, len, &b) != 0) {
+    if (quote_big_integers(text, len, &b, &nul) != 0) {
         mg_buf_release(&b);
         mg_error_set(err, MG_INVALID, "NoMemory", "JSON text too large");
+        return NULL;
+    }
+    if (nul) {
+        mg_buf_release(&b);
+        mg_error_set(err, MG_INVALID, "JsonEscapedNul",
+                     "a JSON string holds \\u0000, which would cut it");
         return NULL;
     }
 

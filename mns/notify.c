@@ -213,9 +213,19 @@ static enum unwrapped json_envelope(const char *s, size_t len,
                                     struct mns_notification *n,
                                     struct mg_error *err)
 {
-    cJSON *j = mg_json_parse(s, len, NULL);
+    struct mg_error perr;
+    cJSON *j;
     enum unwrapped rc = WRAPPED;
 
+    /* mg_json_parse refuses \u0000 outright; such a body is broken,
+     * whatever it wraps, rather than a bare payload. */
+    mg_error_clear(&perr);
+    j = mg_json_parse(s, len, &perr);
+    if (j == NULL && strcmp(perr.code, "JsonEscapedNul") == 0) {
+        mg_error_set(err, MG_INVALID, "EnvelopeNul",
+                     "JSON notification escapes a NUL character");
+        return BROKEN;
+    }
     if (!is_json_envelope(j)) {
         cJSON_Delete(j);
         return BARE;

@@ -241,6 +241,9 @@ static void test_json_exact_integers(void)
 
 static void test_json_refuses(void)
 {
+    const char *nul = "{\"a\":\"x\\u0000y\"}";
+    const char *escaped = "{\"a\":\"x\\\\u0000y\"}";
+    cJSON *j;
     struct mg_error err;
     const char *cases[] = { "",
                             "{",
@@ -252,8 +255,6 @@ static void test_json_refuses(void)
     int64_t v;
 
     for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-        cJSON *j;
-
         mg_error_clear(&err);
         j = mg_json_parse(cases[i], strlen(cases[i]), &err);
         if (i == 5) {
@@ -268,6 +269,13 @@ static void test_json_refuses(void)
     }
     mg_error_clear(&err);
     CHECK(mg_json_parse("{\"a\":\0}", 7, &err) == NULL);
+    mg_error_clear(&err);
+    CHECK(mg_json_parse(nul, strlen(nul), &err) == NULL);
+    CHECK_STR(err.code, "JsonEscapedNul");
+    mg_error_clear(&err);
+    j = mg_json_parse(escaped, strlen(escaped), &err);
+    CHECK(j != NULL); /* an escaped backslash, then plain text */
+    cJSON_Delete(j);
 }
 
 static void test_xml_refuses_doctype(void)
