@@ -11,13 +11,15 @@
 
 #include "common/banned.h"
 
-/* Refresh temporary credentials this long before they expire. */
+/* Refresh temporary credentials this long before they expire, or after
+ * three quarters of their life when they live shorter than that. */
 #define REFRESH_MARGIN_MS (5 * 60 * 1000)
 
 struct mg_cred_provider {
     char source[64];
     pthread_mutex_t lock;
     struct mg_cred current;
+    int64_t obtained_ms;
     int have;
     mg_cred_fetch_fn fetch; /* NULL for static keys */
     void *ctx;
@@ -111,11 +113,20 @@ struct mg_cred_provider *mg_cred_dynamic_new(const char *source,
 
 static int fresh_enough(const struct mg_cred_provider *p)
 {
+    int64_t margin = REFRESH_MARGIN_MS;
+    int64_t life;
+
     if (!p->have) {
         return 0;
     }
-    return p->current.expires_ms == 0 ||
-           p->current.expires_ms - REFRESH_MARGIN_MS > mg_now_ms();
+    if (p->current.expires_ms == 0) {
+        return 1;
+    }
+    life = p->current.expires_ms - p->obtained_ms;
+    if (life > 0 && life / 4 < margin) {
+        margin = life / 4;
+    }
+    return p->current.expires_ms - margin > mg_now_ms();
 }
 
 /* Fetch new credentials; lock held. Keeps the old ones on failure while
@@ -131,6 +142,7 @@ static int refresh(struct mg_cred_provider *p, struct mg_error *err)
         mg_log_secret_add(fresh.secret);
         mg_log_secret_add(fresh.token);
         p->current = fresh;
+        p->obtained_ms = mg_now_ms();
         p->have = 1;
         mg_log_info("credentials.refreshed", MG_LS("source", p->source),
                     MG_LI("expires_ms", fresh.expires_ms));

@@ -153,8 +153,13 @@ static void render_histogram(struct mg_buf *out, const struct series *s)
     }
     mg_buf_addf(out, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", s->name, s->labels,
                 sep, s->count);
-    mg_buf_addf(out, "%s_sum{%s} %.6f\n", s->name, s->labels, s->value);
-    mg_buf_addf(out, "%s_count{%s} %llu\n", s->name, s->labels, s->count);
+    if (s->labels[0]) {
+        mg_buf_addf(out, "%s_sum{%s} %.6f\n%s_count{%s} %llu\n", s->name,
+                    s->labels, s->value, s->name, s->labels, s->count);
+    } else {
+        mg_buf_addf(out, "%s_sum %.6f\n%s_count %llu\n", s->name, s->value,
+                    s->name, s->count);
+    }
 }
 
 static const char *type_name(enum mg_metric_type t)

@@ -83,6 +83,56 @@ static int reached_by_policy(struct wrk_app *app, const char *policy,
     return rc;
 }
 
+/* ListUsersForGroup names members without their ids, which evaluations
+ * and notifications need: ask GetUser for each of those. */
+struct id_job {
+    struct wrk_app *app;
+    struct ram_user_list *users;
+    struct mg_error *errs;
+};
+
+static void resolve_one(size_t i, void *arg)
+{
+    struct id_job *j = arg;
+    struct ram_user *u = &j->users->v[i];
+    struct ram_user full;
+
+    if (u->id[0] != '\0') {
+        return;
+    }
+    if (ram_get_user(j->app->ram, u->name, &full, &j->errs[i]) == 0) {
+        *u = full;
+    }
+}
+
+static int resolve_ids(struct wrk_app *app, struct ram_user_list *users,
+                       struct mg_error *err)
+{
+    struct mg_error *errs = calloc(users->n ? users->n : 1, sizeof(*errs));
+    struct id_job job = { app, users, errs };
+    size_t i;
+    size_t k = 0;
+    int rc = 0;
+
+    if (errs == NULL) {
+        return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+    }
+    mg_pool_for(app->pool, users->n, 0, resolve_one, &job);
+    for (i = 0; i < users->n; i++) {
+        if (errs[i].cls == MG_NOT_FOUND) {
+            continue; /* deleted since the group was listed */
+        }
+        if (errs[i].cls != MG_OK && rc == 0) {
+            *err = errs[i];
+            rc = -1;
+        }
+        users->v[k++] = users->v[i];
+    }
+    users->n = k;
+    free(errs);
+    return rc;
+}
+
 struct recheck {
     struct wrk_app *app;
     const struct wrk_rule *rule;
@@ -164,6 +214,9 @@ int wrk_affected_users(struct wrk_app *app, const struct wrk_rule *rule,
     }
     rc = group ? members_of(app, group, &users, seen, err)
                : reached_by_policy(app, policy, &users, seen, err);
+    if (rc == 0) {
+        rc = resolve_ids(app, &users, err);
+    }
     if (rc == 0) {
         rc = check_all(app, rule, &users, account_id, ordering_ms, subjects,
                        verdicts, err);

@@ -375,9 +375,12 @@ static void drop(struct replay *r, struct held_message *h)
 {
     struct mg_error err;
 
+    if (r->dry_run) {
+        return; /* stays held, and is released at the end */
+    }
     mg_error_clear(&err);
-    if (!r->dry_run && mns_delete(r->app->mns, r->app->set.dlq_queue,
-                                  h->msg.receipt, &err) != 0) {
+    if (mns_delete(r->app->mns, r->app->set.dlq_queue, h->msg.receipt, &err) !=
+        0) {
         fprintf(stderr, "mfaguard: delete from %s failed: %s\n",
                 r->app->set.dlq_queue, err.code);
     }
@@ -458,6 +461,21 @@ static int hold_batch(struct replay *r, struct mns_message *batch, int got)
     return 0;
 }
 
+/* What was not replayed is visible again at once, not after its lease. */
+static void release(struct wrk_app *app, struct held_message *h)
+{
+    struct mg_error err;
+    char fresh[512];
+    int64_t next;
+
+    mg_error_clear(&err);
+    if (mns_change_visibility(app->mns, app->set.dlq_queue, h->msg.receipt, 1,
+                              fresh, sizeof(fresh), &next, &err) != 0) {
+        fprintf(stderr, "mfaguard: release in %s failed: %s\n",
+                app->set.dlq_queue, err.code);
+    }
+}
+
 int wrk_cli_replay(struct wrk_app *app, int dry_run)
 {
     struct replay r = { app, dry_run, NULL, 0, 0, 0, 0 };
@@ -469,8 +487,8 @@ int wrk_cli_replay(struct wrk_app *app, int dry_run)
     for (i = 0; i < 16; i++) {
         mns_message_init(&batch[i]);
     }
-    /* Everything stays invisible to others while held; what is not
-     * replayed shows up again when its visibility ends. */
+    /* Everything stays invisible while held, so each message is seen
+     * once; what is not replayed is released at the end. */
     do {
         mg_error_clear(&err);
         got = mns_receive(app->mns, app->set.dlq_queue, 16, 1, batch, &err);
@@ -483,11 +501,15 @@ int wrk_cli_replay(struct wrk_app *app, int dry_run)
     pair_up(&r);
 
     for (i = 0; i < r.n; i++) {
-        r.kept += !r.v[i].done;
+        if (!r.v[i].done) {
+            release(app, &r.v[i]);
+            r.kept++;
+        }
         mns_message_release(&r.v[i].msg);
     }
     free(r.v);
-    printf("%zu replayed, %zu left in %s\n", r.replayed, r.kept,
+    printf("%zu %s, %zu left in %s\n", r.replayed,
+           dry_run ? "would be replayed" : "replayed", r.kept,
            app->set.dlq_queue);
     return got < 0 ? 2 : 0;
 }

@@ -191,8 +191,10 @@ static void publish_one(size_t i, void *arg)
                                   key,       mg_now_ms() };
     if (cfg_notice_json(&body, &notice, extra_json(j->origin, s, v, key)) !=
         0) {
-        mg_error_set(&j->errs[i], MG_FINAL, "NoticeTooLarge",
-                     "notification does not fit an MNS message");
+        mg_error_set(&j->errs[i], MG_FINAL, "NoticeInvalid",
+                     "notification for %s cannot be built: a field is "
+                     "missing or invalid, or it passes 64 KiB",
+                     s->user_name);
     } else if (mns_publish(j->app->mns, j->app->set.notify_topic, body.data,
                            body.len, j->app->set.notify_tag, id, sizeof(id),
                            &j->errs[i]) == 0) {

@@ -169,7 +169,11 @@ def worker_env(emulator, settings=None, base=None):
 
 
 def run_mfaguard(binary, args, env, log_path, timeout=120):
-    """Run mfaguard to completion; return (exit code, log text)."""
+    """Run mfaguard to completion; return (exit code, what it printed).
+
+    The output is appended to log_path; only this run's part is returned.
+    """
+    start = os.path.getsize(log_path) if os.path.exists(log_path) else 0
     with open(log_path, "ab") as log:
         try:
             rc = subprocess.run([binary] + list(args), env=env, stdout=log,
@@ -177,8 +181,9 @@ def run_mfaguard(binary, args, env, log_path, timeout=120):
                                 timeout=timeout).returncode
         except subprocess.TimeoutExpired:
             rc = "timeout"
-    with open(log_path, encoding="utf-8", errors="replace") as f:
-        return rc, f.read()
+    with open(log_path, "rb") as f:
+        f.seek(start)
+        return rc, f.read().decode("utf-8", errors="replace")
 
 
 def encode_body(case):
