@@ -288,6 +288,56 @@ static int policy_list(struct ram_client *c, const char *action,
     return 0;
 }
 
+struct paged_users {
+    struct ram_user_list page;
+    ram_user_page_fn fn;
+    void *ctx;
+};
+
+static int users_paged(const cJSON *root, void *out, struct mg_error *err)
+{
+    struct paged_users *p = out;
+
+    p->page.n = 0;
+    if (ram_decode_users(root, "Users", "User", &p->page, err) != 0) {
+        return -1;
+    }
+    if (p->fn(&p->page, p->ctx) != 0) {
+        return mg_error_set(err, MG_RETRY, "PageRefused",
+                            "the caller could not take a page of users");
+    }
+    return 0;
+}
+
+static int paged(struct ram_client *c, const char *action,
+                 const struct mg_param *p, size_t n, ram_user_page_fn fn,
+                 void *ctx, struct mg_error *err)
+{
+    struct paged_users pu = { { NULL, 0, 0 }, fn, ctx };
+    int rc = fetch_all(c, action, p, n, 1, users_paged, &pu, err);
+
+    ram_user_list_release(&pu.page);
+    return rc;
+}
+
+int ram_list_users_paged(struct ram_client *c, ram_user_page_fn fn, void *ctx,
+                         struct mg_error *err)
+{
+    return paged(c, "ListUsers", NULL, 0, fn, ctx, err);
+}
+
+int ram_list_users_for_group_paged(struct ram_client *c, const char *group,
+                                   ram_user_page_fn fn, void *ctx,
+                                   struct mg_error *err)
+{
+    struct mg_param p[] = { { "GroupName", group } };
+
+    if (need(group, "group name", "ListUsersForGroup", err) != 0) {
+        return -1;
+    }
+    return paged(c, "ListUsersForGroup", p, 1, fn, ctx, err);
+}
+
 int ram_list_users(struct ram_client *c, struct ram_user_list *out,
                    struct mg_error *err)
 {

@@ -106,6 +106,20 @@ int ram_vmfa_list_add(struct ram_vmfa_list *l, const struct ram_vmfa *m);
 
 int ram_list_users(struct ram_client *c, struct ram_user_list *out,
                    struct mg_error *err);
+
+/*
+ * The same lists a page at a time, for accounts too large to hold as
+ * ram_user lists: fn sees each page as it arrives (the page's memory is
+ * reused for the next one) and stops the listing by returning -1, which
+ * fails the call with class MG_RETRY and code "PageRefused".
+ */
+typedef int (*ram_user_page_fn)(const struct ram_user_list *page, void *ctx);
+
+int ram_list_users_paged(struct ram_client *c, ram_user_page_fn fn, void *ctx,
+                         struct mg_error *err);
+int ram_list_users_for_group_paged(struct ram_client *c, const char *group,
+                                   ram_user_page_fn fn, void *ctx,
+                                   struct mg_error *err);
 int ram_get_user(struct ram_client *c, const char *user, struct ram_user *out,
                  struct mg_error *err);
 int ram_list_policies_for_user(struct ram_client *c, const char *user,

@@ -147,19 +147,14 @@ static void recheck_one(size_t i, void *arg)
 
     wrk_check_user(j->app, j->rule, j->users->v[i].name, &j->verdicts[i],
                    &j->errs[i]);
+    wrk_verdict_trim(&j->verdicts[i]);
 }
 
-static void fill(struct wrk_app *app, const struct ram_user *u, int64_t account,
-                 int64_t ordering, struct wrk_subject *s)
+static int fill(struct wrk_app *app, const struct ram_user *u, int64_t account,
+                int64_t ordering, struct wrk_subject *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->account_id = account;
-    snprintf(s->resource_id, sizeof(s->resource_id), "%s", u->id);
-    snprintf(s->resource_type, sizeof(s->resource_type), "ACS::RAM::User");
-    snprintf(s->region, sizeof(s->region), "%s", app->set.resource_region);
-    snprintf(s->resource_name, sizeof(s->resource_name), "%s", u->name);
-    snprintf(s->user_name, sizeof(s->user_name), "%s", u->name);
-    s->ordering_ms = ordering;
+    return wrk_subject_set(s, account, ordering, u->id, "ACS::RAM::User",
+                           app->set.resource_region, u->name, u->name);
 }
 
 static int check_all(struct wrk_app *app, const struct wrk_rule *rule,
@@ -181,7 +176,10 @@ static int check_all(struct wrk_app *app, const struct wrk_rule *rule,
     }
     for (i = 0; i < users->n; i++) {
         wrk_verdict_init(&(*verdicts)[i]);
-        fill(app, &users->v[i], account, ordering, &(*subjects)[i]);
+        if (fill(app, &users->v[i], account, ordering, &(*subjects)[i]) != 0) {
+            free(errs);
+            return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+        }
     }
     job = (struct recheck){ app, rule, users, *verdicts, errs };
     mg_pool_for(app->pool, users->n, 0, recheck_one, &job);

@@ -71,13 +71,35 @@ void wrk_verdict_init(struct wrk_verdict *v)
 {
     memset(v, 0, sizeof(*v));
     v->compliance = WRK_NOT_APPLICABLE;
+    v->annotation = "";
 }
 
 void wrk_verdict_release(struct wrk_verdict *v)
 {
     free(v->grants);
-    v->grants = NULL;
-    v->ngrants = 0;
+    free(v->owned);
+    free(v->mfa_serial);
+    wrk_verdict_init(v);
+}
+
+void wrk_verdict_trim(struct wrk_verdict *v)
+{
+    if (v->compliance != WRK_NON_COMPLIANT) {
+        free(v->grants);
+        v->grants = NULL;
+        v->ngrants = 0;
+    }
+}
+
+/* Keep text as the annotation, cut to WRK_ANNOTATION_MAX bytes. */
+static void annotate(struct wrk_verdict *v, const char *text)
+{
+    char cut[WRK_ANNOTATION_MAX + 1];
+
+    wrk_utf8_truncate(cut, sizeof(cut), text);
+    free(v->owned);
+    v->owned = strdup(cut);
+    v->annotation = v->owned ? v->owned : "(out of memory)";
 }
 
 void wrk_utf8_truncate(char *out, size_t n, const char *s)
@@ -104,7 +126,7 @@ void wrk_utf8_truncate(char *out, size_t n, const char *s)
 void wrk_verdict_not_applicable(struct wrk_verdict *v, const char *why)
 {
     v->compliance = WRK_NOT_APPLICABLE;
-    wrk_utf8_truncate(v->annotation, sizeof(v->annotation), why);
+    annotate(v, why);
 }
 
 static int copy_grants(const struct wrk_rule *r, const struct wrk_source *src,
@@ -186,6 +208,14 @@ static void describe_grant(char *out, size_t n, const struct wrk_grant *g)
     }
 }
 
+static void take_mfa(struct wrk_verdict *v, const struct ram_mfa *mfa)
+{
+    v->mfa_bound = mfa->bound;
+    snprintf(v->mfa_type, sizeof(v->mfa_type), "%s", mfa->type);
+    free(v->mfa_serial);
+    v->mfa_serial = mfa->bound && mfa->serial[0] ? strdup(mfa->serial) : NULL;
+}
+
 void wrk_verdict_finish(struct wrk_verdict *v, const struct ram_mfa *mfa)
 {
     char first[600];
@@ -193,12 +223,14 @@ void wrk_verdict_finish(struct wrk_verdict *v, const struct ram_mfa *mfa)
     char more[40] = "";
 
     if (mfa) {
-        v->mfa = *mfa;
+        take_mfa(v, mfa);
     }
     if (v->ngrants == 0) {
+        /* Most users of an account: one constant, no memory each. */
         v->compliance = WRK_COMPLIANT;
-        wrk_utf8_truncate(v->annotation, sizeof(v->annotation),
-                          "no dangerous action granted without MFA");
+        free(v->owned);
+        v->owned = NULL;
+        v->annotation = "no dangerous action granted without MFA";
         return;
     }
 
@@ -206,15 +238,15 @@ void wrk_verdict_finish(struct wrk_verdict *v, const struct ram_mfa *mfa)
     if (v->ngrants > 1) {
         snprintf(more, sizeof(more), " and %zu more", v->ngrants - 1);
     }
-    if (v->mfa.bound) {
+    if (v->mfa_bound) {
         v->compliance = WRK_COMPLIANT;
         snprintf(text, sizeof(text), "%s%s; MFA device %s bound", first, more,
-                 v->mfa.type[0] ? v->mfa.type : "(unknown type)");
+                 v->mfa_type[0] ? v->mfa_type : "(unknown type)");
     } else {
         v->compliance = WRK_NON_COMPLIANT;
         snprintf(text, sizeof(text), "%s%s; no MFA device", first, more);
     }
-    wrk_utf8_truncate(v->annotation, sizeof(v->annotation), text);
+    annotate(v, text);
 }
 
 /* Documents: cache first, then GetPolicy side by side for the misses. */

@@ -52,10 +52,19 @@ struct wrk_grant {
     size_t statement;
 };
 
+/*
+ * A verdict. Sweeps hold one per user of the account, so it is small:
+ * the annotation points to a constant or to memory the verdict owns, and
+ * the grants are kept only where someone reads them (see
+ * wrk_verdict_trim).
+ */
 struct wrk_verdict {
     enum wrk_compliance compliance;
-    char annotation[WRK_ANNOTATION_MAX + 1];
-    struct ram_mfa mfa;
+    const char *annotation; /* never NULL; "" until decided */
+    char *owned;            /* the annotation's memory, when not constant */
+    int mfa_bound;
+    char mfa_type[16];        /* "VMFA", "U2F" */
+    char *mfa_serial;         /* owned; NULL when not known */
     struct wrk_grant *grants; /* owned */
     size_t ngrants;
 };
@@ -77,6 +86,10 @@ int wrk_verdict_decide(const struct wrk_rule *r, struct wrk_source *src,
 
 /* Set the compliance and annotation from the grants and the MFA state. */
 void wrk_verdict_finish(struct wrk_verdict *v, const struct ram_mfa *mfa);
+
+/* Drop the grants of a verdict nobody will be notified about; they were
+ * needed only to write its annotation. */
+void wrk_verdict_trim(struct wrk_verdict *v);
 
 /* Verdicts without a check. */
 void wrk_verdict_not_applicable(struct wrk_verdict *v, const char *why);

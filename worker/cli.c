@@ -138,8 +138,8 @@ static cJSON *verdict_json(const char *user, const struct wrk_verdict *v,
         cJSON_AddNumberToObject(g, "statement", (double)v->grants[i].statement);
         cJSON_AddItemToArray(grants, g);
     }
-    cJSON_AddBoolToObject(o, "mfaBound", v->mfa.bound);
-    cJSON_AddStringToObject(o, "mfaType", v->mfa.type);
+    cJSON_AddBoolToObject(o, "mfaBound", v->mfa_bound);
+    cJSON_AddStringToObject(o, "mfaType", v->mfa_type);
     if (login) {
         cJSON_AddBoolToObject(o, "consoleLogin", login->exists);
         cJSON_AddBoolToObject(o, "mfaBindRequired", login->mfa_bind_required);
@@ -165,8 +165,9 @@ static void print_check_text(const char *user, const struct wrk_verdict *v,
     printf("verdict  %s\n", wrk_compliance_name(v->compliance));
     printf("why      %s\n", v->annotation);
     print_grants_text(v);
-    if (v->mfa.bound) {
-        printf("  mfa      %s device %s\n", v->mfa.type, v->mfa.serial);
+    if (v->mfa_bound) {
+        printf("  mfa      %s device %s\n", v->mfa_type,
+               v->mfa_serial ? v->mfa_serial : "");
     } else {
         printf("  mfa      no device bound\n");
     }

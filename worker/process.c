@@ -62,17 +62,15 @@ static int event_rule(struct wrk_app *app, const struct cfg_event *ev,
     return 0;
 }
 
-static void fill_subject(struct wrk_subject *s, const struct cfg_event *ev,
-                         int64_t account_id)
+static int fill_subject(struct wrk_subject *s, const struct cfg_event *ev,
+                        int64_t account_id, struct mg_error *err)
 {
-    memset(s, 0, sizeof(*s));
-    s->account_id = account_id;
-    snprintf(s->resource_id, sizeof(s->resource_id), "%s", ev->res.id);
-    snprintf(s->resource_type, sizeof(s->resource_type), "%s", ev->res.type);
-    snprintf(s->region, sizeof(s->region), "%s", ev->res.region);
-    snprintf(s->resource_name, sizeof(s->resource_name), "%s", ev->res.name);
-    snprintf(s->user_name, sizeof(s->user_name), "%s", ev->res.user_name);
-    s->ordering_ms = ev->ordering_ms;
+    if (wrk_subject_set(s, account_id, ev->ordering_ms, ev->res.id,
+                        ev->res.type, ev->res.region, ev->res.name,
+                        ev->res.user_name) != 0) {
+        return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
+    }
+    return 0;
 }
 
 /* Verdict for the event's one resource. */
@@ -127,9 +125,10 @@ static void rule_one(struct wrk_app *app, const struct cfg_event *ev,
     struct mg_error err;
 
     mg_error_clear(&err);
+    memset(&s, 0, sizeof(s));
     wrk_verdict_init(&v);
-    fill_subject(&s, ev, account);
-    if (check_resource(app, ev, r, &v, &err) != 0) {
+    if (fill_subject(&s, ev, account, &err) != 0 ||
+        check_resource(app, ev, r, &v, &err) != 0) {
         fail(res, &err, "check");
     } else if (log_verdict(&s, &v),
                wrk_write_evaluations(app, ev->result_token, &s, &v, 1, &err) !=
@@ -141,6 +140,7 @@ static void rule_one(struct wrk_app *app, const struct cfg_event *ev,
         set_outcome(res, WRK_DONE, "rule");
     }
     wrk_verdict_release(&v);
+    wrk_subject_release(&s);
 }
 
 static void rule_sweep(struct wrk_app *app, const struct cfg_event *ev,
@@ -263,9 +263,10 @@ static void handle_change(struct wrk_app *app, const struct cfg_event *ev,
         return;
     }
     mg_error_clear(&err);
+    memset(&s, 0, sizeof(s));
     wrk_verdict_init(&v);
-    fill_subject(&s, ev, event_account(app, ev, topic_owner));
-    if (check_resource(app, ev, &r, &v, &err) != 0) {
+    if (fill_subject(&s, ev, event_account(app, ev, topic_owner), &err) != 0 ||
+        check_resource(app, ev, &r, &v, &err) != 0) {
         fail(res, &err, "check");
     } else if (log_verdict(&s, &v),
                app->mns && wrk_notify(app, o, &s, &v, 1, &err) != 0) {
@@ -274,6 +275,7 @@ static void handle_change(struct wrk_app *app, const struct cfg_event *ev,
         set_outcome(res, WRK_DONE, "change");
     }
     wrk_verdict_release(&v);
+    wrk_subject_release(&s);
 }
 
 static void route(struct wrk_app *app, const struct cfg_event *ev,

@@ -18,6 +18,46 @@
 
 #include "common/banned.h"
 
+int wrk_subject_set(struct wrk_subject *s, int64_t account_id,
+                    int64_t ordering_ms, const char *resource_id,
+                    const char *resource_type, const char *region,
+                    const char *resource_name, const char *user_name)
+{
+    const char *in[5] = { resource_id, resource_type, region, resource_name,
+                          user_name };
+    const char **out[5] = { &s->resource_id, &s->resource_type, &s->region,
+                            &s->resource_name, &s->user_name };
+    size_t len[5];
+    size_t total = 0;
+    size_t i;
+    char *p;
+
+    for (i = 0; i < 5; i++) {
+        in[i] = in[i] ? in[i] : "";
+        len[i] = strlen(in[i]) + 1;
+        total += len[i];
+    }
+    p = malloc(total);
+    if (p == NULL) {
+        return -1;
+    }
+    s->block = p;
+    s->account_id = account_id;
+    s->ordering_ms = ordering_ms;
+    for (i = 0; i < 5; i++) {
+        memcpy(p, in[i], len[i]);
+        *out[i] = p;
+        p += len[i];
+    }
+    return 0;
+}
+
+void wrk_subject_release(struct wrk_subject *s)
+{
+    free(s->block);
+    memset(s, 0, sizeof(*s));
+}
+
 static void to_evaluation(const struct wrk_subject *s,
                           const struct wrk_verdict *v, struct cfg_evaluation *e)
 {
@@ -151,9 +191,9 @@ static cJSON *extra_json(const struct wrk_origin *o,
     cJSON_AddStringToObject(x, "user", s->user_name);
     cJSON_AddStringToObject(x, "userId", s->resource_id);
     cJSON_AddItemToObject(x, "grants", grants_json(v));
-    cJSON_AddBoolToObject(mfa, "bound", v->mfa.bound);
-    if (v->mfa.bound) {
-        cJSON_AddStringToObject(mfa, "type", v->mfa.type);
+    cJSON_AddBoolToObject(mfa, "bound", v->mfa_bound);
+    if (v->mfa_bound) {
+        cJSON_AddStringToObject(mfa, "type", v->mfa_type);
     }
     cJSON_AddItemToObject(x, "mfa", mfa);
     cJSON_AddStringToObject(x, "sourceMessageId",

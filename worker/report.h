@@ -13,16 +13,28 @@ struct wrk_verdict;
  * notifications to the notification topic.
  */
 
-/* The resource a verdict is about. */
+/*
+ * The resource a verdict is about. The strings live in one block the
+ * subject owns (a sweep holds ten thousand of these at once); set them
+ * with wrk_subject_set, free them with wrk_subject_release.
+ */
 struct wrk_subject {
     int64_t account_id;
-    char resource_id[128];
-    char resource_type[64];
-    char region[64];
-    char resource_name[256];
-    char user_name[128];
     int64_t ordering_ms;
+    const char *resource_id;
+    const char *resource_type;
+    const char *region;
+    const char *resource_name;
+    const char *user_name;
+    char *block;
 };
+
+/* Copy the strings (NULL counts as ""); 0, or -1 when memory ran out. */
+int wrk_subject_set(struct wrk_subject *s, int64_t account_id,
+                    int64_t ordering_ms, const char *resource_id,
+                    const char *resource_type, const char *region,
+                    const char *resource_name, const char *user_name);
+void wrk_subject_release(struct wrk_subject *s);
 
 /* Where the verdicts come from. */
 struct wrk_origin {

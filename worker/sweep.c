@@ -1,9 +1,11 @@
 #include "worker/sweep.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/arena.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "common/pool.h"
@@ -29,10 +31,21 @@ struct user_links {
     int dangerous; /* some linked policy could grant on its own */
 };
 
+/* Names (and ids) as the sweep keeps them: pointers into one arena, a
+ * few dozen bytes a user instead of a fixed-size ram_user slot. */
+struct name_table {
+    const char **name;
+    const char **id; /* NULL for tables of names only */
+    size_t n;
+    size_t cap;
+};
+
 struct sweep {
     struct wrk_app *app;
     const struct wrk_sweep_request *rq;
-    struct ram_user_list users;
+    pthread_mutex_t arena_lock; /* users and members arrive side by side */
+    struct mg_arena *arena;
+    struct name_table users;
     struct mg_strmap *by_name;
     struct ram_policy_list policies; /* attached ones */
     const struct ram_policy **docs;
@@ -41,7 +54,7 @@ struct sweep {
     struct ram_user_list *entity_users;
     struct ram_name_list *entity_groups;
     struct ram_name_list groups; /* distinct groups to expand */
-    struct ram_user_list *members;
+    struct name_table *members;
     struct ram_vmfa_list vmfa;
     struct user_links *links;
     struct mg_error list_err;
@@ -56,6 +69,9 @@ void wrk_sweep_free(struct wrk_subject *subjects, struct wrk_verdict *verdicts,
     for (i = 0; verdicts && i < n; i++) {
         wrk_verdict_release(&verdicts[i]);
     }
+    for (i = 0; subjects && i < n; i++) {
+        wrk_subject_release(&subjects[i]);
+    }
     free(subjects);
     free(verdicts);
 }
@@ -65,17 +81,11 @@ static int oom(struct mg_error *err)
     return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
 }
 
-static void fill_subject(const struct wrk_sweep_request *rq,
-                         const struct ram_user *u, struct wrk_subject *s)
+static int fill_subject(const struct wrk_sweep_request *rq, const char *id,
+                        const char *name, struct wrk_subject *s)
 {
-    memset(s, 0, sizeof(*s));
-    s->account_id = rq->account_id;
-    snprintf(s->resource_id, sizeof(s->resource_id), "%s", u->id);
-    snprintf(s->resource_type, sizeof(s->resource_type), "ACS::RAM::User");
-    snprintf(s->region, sizeof(s->region), "%s", rq->region);
-    snprintf(s->resource_name, sizeof(s->resource_name), "%s", u->name);
-    snprintf(s->user_name, sizeof(s->user_name), "%s", u->name);
-    s->ordering_ms = rq->ordering_ms;
+    return wrk_subject_set(s, rq->account_id, rq->ordering_ms, id,
+                           "ACS::RAM::User", rq->region, name, name);
 }
 
 static int alloc_results(size_t n, struct wrk_subject **subjects,
@@ -114,6 +124,7 @@ static void check_one(size_t i, void *arg)
 
     wrk_check_user(j->app, j->rule, j->users->v[i].name, &j->verdicts[i],
                    &j->errs[i]);
+    wrk_verdict_trim(&j->verdicts[i]);
     __atomic_add_fetch(&j->app->progress_done, 1, __ATOMIC_RELAXED);
 }
 
@@ -153,11 +164,14 @@ static int sweep_users(struct wrk_app *app, const struct wrk_sweep_request *rq,
     job = (struct per_user_job){ app, rq->rule, &users, *verdicts, errs };
     __atomic_store_n(&app->progress_total, users.n, __ATOMIC_RELAXED);
     mg_pool_for(app->pool, users.n, 0, check_one, &job);
-    for (i = 0; i < users.n; i++) {
-        fill_subject(rq, &users.v[i], &(*subjects)[i]);
-    }
     *n = users.n;
     rc = first_failure(errs, users.n, err);
+    for (i = 0; i < users.n && rc == 0; i++) {
+        if (fill_subject(rq, users.v[i].id, users.v[i].name, &(*subjects)[i]) !=
+            0) {
+            rc = oom(err);
+        }
+    }
 out:
     if (rc != 0 && *verdicts) {
         wrk_sweep_free(*subjects, *verdicts, users.n);
@@ -188,7 +202,7 @@ static void sweep_release(struct sweep *s)
         }
     }
     for (i = 0; s->members && i < s->groups.n; i++) {
-        ram_user_list_release(&s->members[i]);
+        free(s->members[i].name);
     }
     for (i = 0; s->links && i < s->users.n; i++) {
         free(s->links[i].v);
@@ -203,15 +217,72 @@ static void sweep_release(struct sweep *s)
     ram_name_list_release(&s->groups);
     ram_vmfa_list_release(&s->vmfa);
     ram_policy_list_release(&s->policies);
-    ram_user_list_release(&s->users);
+    free(s->users.name);
+    free(s->users.id);
+    mg_arena_free(s->arena);
+    pthread_mutex_destroy(&s->arena_lock);
     mg_strmap_free(s->by_name);
+}
+
+/* Copy a page of users into a table; the arena lock held. */
+static int table_add(struct sweep *s, struct name_table *t,
+                     const struct ram_user_list *page)
+{
+    size_t i;
+
+    for (i = 0; i < page->n; i++) {
+        if (t->n == t->cap) {
+            size_t cap = t->cap ? 2 * t->cap : 256;
+            const char **name = realloc(t->name, cap * sizeof(*name));
+            const char **id;
+
+            if (name == NULL) {
+                return -1;
+            }
+            t->name = name;
+            if (t->id || t == &s->users) {
+                id = realloc(t->id, cap * sizeof(*id));
+                if (id == NULL) {
+                    return -1;
+                }
+                t->id = id;
+            }
+            t->cap = cap;
+        }
+        t->name[t->n] = mg_arena_strdup(s->arena, page->v[i].name);
+        if (t->id) {
+            t->id[t->n] = mg_arena_strdup(s->arena, page->v[i].id);
+        }
+        if (t->name[t->n] == NULL || (t->id && t->id[t->n] == NULL)) {
+            return -1;
+        }
+        t->n++;
+    }
+    return 0;
+}
+
+struct page_target {
+    struct sweep *s;
+    struct name_table *t;
+};
+
+static int take_page(const struct ram_user_list *page, void *ctx)
+{
+    struct page_target *pt = ctx;
+    int rc;
+
+    pthread_mutex_lock(&pt->s->arena_lock);
+    rc = table_add(pt->s, pt->t, page);
+    pthread_mutex_unlock(&pt->s->arena_lock);
+    return rc;
 }
 
 static int list_users(struct sweep *s, struct mg_error *err)
 {
+    struct page_target pt = { s, &s->users };
     size_t i;
 
-    if (ram_list_users(s->app->ram, &s->users, err) != 0) {
+    if (ram_list_users_paged(s->app->ram, take_page, &pt, err) != 0) {
         return -1;
     }
     s->by_name = mg_strmap_new(s->users.n);
@@ -219,7 +290,7 @@ static int list_users(struct sweep *s, struct mg_error *err)
         return oom(err);
     }
     for (i = 0; i < s->users.n; i++) {
-        if (mg_strmap_put(s->by_name, s->users.v[i].name, i) != 0) {
+        if (mg_strmap_put(s->by_name, s->users.name[i], i) != 0) {
             return oom(err);
         }
     }
@@ -346,9 +417,10 @@ struct member_job {
 static void member_call(size_t i, void *arg)
 {
     struct member_job *j = arg;
+    struct page_target pt = { j->s, &j->s->members[i] };
 
-    ram_list_users_for_group(j->s->app->ram, j->s->groups.v[i],
-                             &j->s->members[i], &j->errs[i]);
+    ram_list_users_for_group_paged(j->s->app->ram, j->s->groups.v[i], take_page,
+                                   &pt, &j->errs[i]);
 }
 
 static int expand_groups(struct sweep *s, struct mg_error *err)
@@ -470,7 +542,7 @@ static int build_links(struct sweep *s, struct mg_error *err)
                 continue;
             }
             for (m = 0; m < s->members[g].n; m++) {
-                if (add_link(s, s->members[g].v[m].name, p, s->groups.v[g]) !=
+                if (add_link(s, s->members[g].name[m], p, s->groups.v[g]) !=
                     0) {
                     return oom(err);
                 }
@@ -516,7 +588,7 @@ static void mfa_call(size_t i, void *arg)
 {
     struct mfa_job *j = arg;
 
-    ram_get_user_mfa_info(j->s->app->ram, j->s->users.v[j->users[i]].name,
+    ram_get_user_mfa_info(j->s->app->ram, j->s->users.name[j->users[i]],
                           &j->mfa[i], &j->errs[i]);
     __atomic_add_fetch(&j->s->app->progress_done, 1, __ATOMIC_RELAXED);
 }
@@ -525,25 +597,33 @@ static void mfa_call(size_t i, void *arg)
 static int ask_mfa(struct sweep *s, struct wrk_verdict *verdicts,
                    const struct mg_strmap *vmfa, struct mg_error *err)
 {
-    size_t *need = calloc(s->users.n ? s->users.n : 1, sizeof(*need));
-    struct ram_mfa *mfa = calloc(s->users.n ? s->users.n : 1, sizeof(*mfa));
-    struct mg_error *errs = calloc(s->users.n ? s->users.n : 1, sizeof(*errs));
-    struct mfa_job job = { s, need, mfa, errs };
+    size_t *need = NULL;
+    struct ram_mfa *mfa = NULL;
+    struct mg_error *errs = NULL;
+    struct mfa_job job;
     size_t n = 0;
     size_t i;
     size_t ignored;
     int rc = 0;
 
+    for (i = 0; i < s->users.n; i++) {
+        n += verdicts[i].ngrants > 0 &&
+             !mg_strmap_get(vmfa, s->users.name[i], &ignored);
+    }
+    need = calloc(n ? n : 1, sizeof(*need));
+    mfa = calloc(n ? n : 1, sizeof(*mfa));
+    errs = calloc(n ? n : 1, sizeof(*errs));
     if (need == NULL || mfa == NULL || errs == NULL) {
         rc = oom(err);
         goto out;
     }
-    for (i = 0; i < s->users.n; i++) {
+    for (i = 0, n = 0; i < s->users.n; i++) {
         if (verdicts[i].ngrants > 0 &&
-            !mg_strmap_get(vmfa, s->users.v[i].name, &ignored)) {
+            !mg_strmap_get(vmfa, s->users.name[i], &ignored)) {
             need[n++] = i;
         }
     }
+    job = (struct mfa_job){ s, need, mfa, errs };
     __atomic_store_n(&s->app->progress_total, n, __ATOMIC_RELAXED);
     mg_pool_for(s->app->pool, n, 0, mfa_call, &job);
     for (i = 0; i < n && rc == 0; i++) {
@@ -603,15 +683,15 @@ static int verdicts_for_all(struct sweep *s, struct wrk_verdict *verdicts,
     for (i = 0; rc == 0 && i < s->users.n; i++) {
         struct ram_mfa m = none;
 
-        if (mg_strmap_get(vmfa, s->users.v[i].name, &d)) {
+        if (mg_strmap_get(vmfa, s->users.name[i], &d)) {
             m.bound = 1;
             snprintf(m.type, sizeof(m.type), "VMFA");
-            snprintf(m.serial, sizeof(m.serial), "%s", s->vmfa.v[d].serial);
         }
         /* Users ask_mfa settled already carry their annotation. */
         if (verdicts[i].annotation[0] == '\0') {
             wrk_verdict_finish(&verdicts[i], &m);
         }
+        wrk_verdict_trim(&verdicts[i]);
     }
     mg_strmap_free(vmfa);
     return rc;
@@ -630,6 +710,12 @@ static int sweep_policies(struct wrk_app *app,
     memset(&s, 0, sizeof(s));
     s.app = app;
     s.rq = rq;
+    pthread_mutex_init(&s.arena_lock, NULL);
+    s.arena = mg_arena_new();
+    if (s.arena == NULL) {
+        pthread_mutex_destroy(&s.arena_lock);
+        return oom(err);
+    }
     mg_pool_for(app->pool, 2, 0, first_phase, &s);
     if (first_failure(&s.list_err, 1, err) != 0 ||
         first_failure(&s.policy_err, 1, err) != 0 ||
@@ -641,8 +727,11 @@ static int sweep_policies(struct wrk_app *app,
         goto out;
     }
     rc = verdicts_for_all(&s, *verdicts, err);
-    for (i = 0; i < s.users.n; i++) {
-        fill_subject(rq, &s.users.v[i], &(*subjects)[i]);
+    for (i = 0; i < s.users.n && rc == 0; i++) {
+        if (fill_subject(rq, s.users.id[i], s.users.name[i], &(*subjects)[i]) !=
+            0) {
+            rc = oom(err);
+        }
     }
     *n = s.users.n;
     if (rc != 0) {
