@@ -8,7 +8,8 @@ packages=(
   build-essential cmake pkg-config git
   libcurl4-openssl-dev libxml2-dev libssl-dev libcjson-dev
   libmicrohttpd-dev
-  python3 clang-format clang libclang-rt-14-dev valgrind
+  python3 python3-yaml clang-format clang libclang-rt-14-dev valgrind
+  shellcheck systemd
 )
 
 missing=()

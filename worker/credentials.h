@@ -20,9 +20,8 @@ struct wrk_settings;
  *     metadata).
  *
  * Temporary credentials are refreshed before they expire. STS and the
- * metadata service are reached only at the endpoints given in the
- * environment (ALIBABA_CLOUD_STS_ENDPOINT, ALIBABA_CLOUD_METADATA_ENDPOINT),
- * never at built-in addresses. Returns NULL with a message when nothing
+ * metadata service are reached only at the endpoints the settings
+ * sts_endpoint and metadata_endpoint give, never at built-in addresses. Returns NULL with a message when nothing
  * usable is configured.
  */
 struct mg_cred_provider *wrk_credentials_find(const struct wrk_settings *s,
