@@ -141,3 +141,16 @@ const char *mg_class_name(enum mg_class cls)
     }
     return "unknown";
 }
+
+int mg_error_first(const struct mg_error *errs, size_t n, struct mg_error *out)
+{
+    size_t i;
+
+    for (i = 0; i < n; i++) {
+        if (errs[i].cls != MG_OK) {
+            *out = errs[i];
+            return -1;
+        }
+    }
+    return 0;
+}

@@ -1,6 +1,8 @@
 #ifndef MG_ERROR_H
 #define MG_ERROR_H
 
+#include <stddef.h>
+
 /*
  * One error record for everything that talks to a service.
  *
@@ -52,5 +54,12 @@ void mg_error_set_api(struct mg_error *e, const char *family,
 void mg_error_classify(struct mg_error *e, long http_status, const char *code);
 
 const char *mg_class_name(enum mg_class cls);
+
+/*
+ * The first failure among the results of calls made side by side (one
+ * error record per call): copied to out, returning -1; 0 when all
+ * succeeded.
+ */
+int mg_error_first(const struct mg_error *errs, size_t n, struct mg_error *out);
 
 #endif

@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
+#include "common/error.h"
 
 #include "common/banned.h"
 
@@ -201,4 +203,24 @@ void mg_metrics_reset(void)
     ndescs = 0;
     nseries = 0;
     pthread_mutex_unlock(&lock);
+}
+
+void mg_api_observe(const char *family, const char *api,
+                    const struct mg_error *err, int64_t started_ms)
+{
+    char labels[160];
+    const char *outcome = err->cls == MG_OK ? "ok"
+                          : err->throttled  ? "throttled"
+                                            : mg_class_name(err->cls);
+
+    snprintf(labels, sizeof(labels), "family=\"%s\",api=\"%s\",outcome=\"%s\"",
+             family, api, outcome);
+    mg_counter_add("mfaguard_api_calls_total", labels, 1);
+    snprintf(labels, sizeof(labels), "family=\"%s\",api=\"%s\"", family, api);
+    mg_histogram_observe("mfaguard_api_seconds", labels,
+                         (double)(mg_mono_ms() - started_ms) / 1000.0);
+    if (err->throttled) {
+        snprintf(labels, sizeof(labels), "family=\"%s\"", family);
+        mg_counter_add("mfaguard_throttled_total", labels, 1);
+    }
 }

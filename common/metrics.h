@@ -1,7 +1,10 @@
 #ifndef MG_METRICS_H
 #define MG_METRICS_H
 
+#include <stdint.h>
+
 struct mg_buf;
+struct mg_error;
 
 /*
  * Process-wide metrics in the Prometheus text format. A metric is named
@@ -26,6 +29,15 @@ void mg_gauge_add(const char *name, const char *labels, double v);
 
 /* Buckets are fixed: 5 ms to 5 minutes, roughly doubling. */
 void mg_histogram_observe(const char *name, const char *labels, double seconds);
+
+/*
+ * Record one service call: mfaguard_api_calls_total by family, API and
+ * outcome (ok, throttled, or the error's class), its duration since
+ * started_ms (monotonic) in mfaguard_api_seconds, and a throttling answer
+ * in mfaguard_throttled_total.
+ */
+void mg_api_observe(const char *family, const char *api,
+                    const struct mg_error *err, int64_t started_ms);
 
 /* Current value of a counter or gauge series (0 when absent). */
 double mg_metric_value(const char *name, const char *labels);

@@ -169,27 +169,6 @@ static int read_answer(const struct mg_http_response *rs, cJSON **out,
     return 0;
 }
 
-static void count_call(const struct mg_rpc_service *s, const char *action,
-                       const struct mg_error *err, int64_t started)
-{
-    char labels[160];
-    const char *outcome = err->cls == MG_OK ? "ok"
-                          : err->throttled  ? "throttled"
-                                            : mg_class_name(err->cls);
-
-    snprintf(labels, sizeof(labels), "family=\"%s\",api=\"%s\",outcome=\"%s\"",
-             s->family, action, outcome);
-    mg_counter_add("mfaguard_api_calls_total", labels, 1);
-    snprintf(labels, sizeof(labels), "family=\"%s\",api=\"%s\"", s->family,
-             action);
-    mg_histogram_observe("mfaguard_api_seconds", labels,
-                         (double)(mg_mono_ms() - started) / 1000.0);
-    if (err->throttled) {
-        snprintf(labels, sizeof(labels), "family=\"%s\"", s->family);
-        mg_counter_add("mfaguard_throttled_total", labels, 1);
-    }
-}
-
 /* One signed exchange. */
 static int attempt(const struct mg_rpc_service *s, const char *action, int post,
                    const struct mg_param *params, size_t n, cJSON **out,
@@ -236,7 +215,7 @@ static int attempt(const struct mg_rpc_service *s, const char *action, int post,
         snprintf(err->request_id, sizeof(err->request_id), "%s", rs.request_id);
     }
     err->retry_after_ms = rs.retry_after_ms;
-    count_call(s, action, err, started);
+    mg_api_observe(s->family, action, err, started);
 out:
     mg_cred_wipe(&cred);
     mg_buf_release(&q);

@@ -132,25 +132,6 @@ int mns_message_md5_ok(const struct mns_message *m)
     return strcasecmp(hex, m->body_md5) == 0;
 }
 
-static void count_call(const char *action, const struct mg_error *err,
-                       int64_t started)
-{
-    char labels[160];
-    const char *outcome = err->cls == MG_OK ? "ok"
-                          : err->throttled  ? "throttled"
-                                            : mg_class_name(err->cls);
-
-    snprintf(labels, sizeof(labels), "family=\"mns\",api=\"%s\",outcome=\"%s\"",
-             action, outcome);
-    mg_counter_add("mfaguard_api_calls_total", labels, 1);
-    snprintf(labels, sizeof(labels), "family=\"mns\",api=\"%s\"", action);
-    mg_histogram_observe("mfaguard_api_seconds", labels,
-                         (double)(mg_mono_ms() - started) / 1000.0);
-    if (err->throttled) {
-        mg_counter_add("mfaguard_throttled_total", "family=\"mns\"", 1);
-    }
-}
-
 /*
  * Sign with the current credentials and send; 0 when an answer came. The
  * limiter is waited for first, so that the signed Date is fresh.
@@ -223,7 +204,7 @@ static int attempt(struct mns_client *c, const struct mns_request *rq,
         snprintf(err->request_id, sizeof(err->request_id), "%s", rs.request_id);
     }
     err->retry_after_ms = rs.retry_after_ms;
-    count_call(rq->action, err, started);
+    mg_api_observe("mns", rq->action, err, started);
     mg_http_response_release(&rs);
     return rc;
 }

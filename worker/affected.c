@@ -183,12 +183,7 @@ static int check_all(struct wrk_app *app, const struct wrk_rule *rule,
     }
     job = (struct recheck){ app, rule, users, *verdicts, errs };
     mg_pool_for(app->pool, users->n, 0, recheck_one, &job);
-    for (i = 0; i < users->n && rc == 0; i++) {
-        if (errs[i].cls != MG_OK) {
-            *err = errs[i];
-            rc = -1;
-        }
-    }
+    rc = mg_error_first(errs, users->n, err);
     free(errs);
     return rc;
 }

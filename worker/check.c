@@ -378,21 +378,6 @@ static int user_missing(const struct mg_error *e)
            strcmp(e->code, "EntityNotExist.User") == 0;
 }
 
-/* First failure among a round's errors, or 0. */
-static int first_error(const struct mg_error *errs, size_t n,
-                       struct mg_error *err)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (errs[i].cls != MG_OK) {
-            *err = errs[i];
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Gather the user's and its groups' policies as sources (no documents). */
 static int collect_sources(const struct wrk_rule *r, struct user_job *uj,
                            struct ram_policy_list *glists,
@@ -494,7 +479,7 @@ static int check_groups(struct wrk_app *app, const struct wrk_rule *r,
             mg_error_clear(&errs[i]);
         }
     }
-    if (first_error(errs, n, err) == 0) {
+    if (mg_error_first(errs, n, err) == 0) {
         rc = analyse(app, r, uj, lists, v, err);
     }
 out:
@@ -530,7 +515,7 @@ int wrk_check_user(struct wrk_app *app, const struct wrk_rule *r,
             goto out;
         }
     }
-    rc = first_error(uj.errs, 3, err);
+    rc = mg_error_first(uj.errs, 3, err);
     if (rc == 0) {
         rc = check_groups(app, r, &uj, v, err);
     }

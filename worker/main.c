@@ -55,42 +55,54 @@ static void install_signals(void)
 
 static void usage(FILE *out)
 {
-    fprintf(
-        out,
-        "usage: mfaguard COMMAND [options]\n"
-        "\n"
-        "Checks that every RAM user allowed dangerous actions has MFA.\n"
-        "\n"
-        "commands:\n"
-        "  worker          consume the MNS queue (the main job)\n"
-        "  check USER      print the verdict for one user and why\n"
-        "  scan            check every user and print a table\n"
-        "  serve           Function Compute custom runtime handler\n"
-        "  setup           create the queue, dead-letter queue, topic\n"
-        "                  and subscription named in the settings\n"
-        "  replay-dlq      send dead-lettered messages back to the "
-        "queue\n"
-        "  settings        print settings: --example, --markdown, "
-        "--dump\n"
-        "  version         print the version\n"
-        "\n"
-        "options for every command:\n"
-        "  -c, --config FILE   settings file (\"name = value\" "
-        "lines)\n"
-        "  -s, --set NAME=VALUE  set one setting (wins over the file\n"
-        "                      and the environment)\n"
-        "  -h, --help          this help; `mfaguard COMMAND --help` for "
-        "more\n"
-        "\n"
-        "worker options:\n"
-        "  --drain             stop once the queue is empty and nothing "
-        "is held\n"
-        "\n"
-        "Settings also come from MFAGUARD_<NAME> variables; credentials "
-        "from\nALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET "
-        "and\nALIBABA_CLOUD_SECURITY_TOKEN, the RRSA variables or an "
-        "Alibaba Cloud CLI\nprofile. `mfaguard settings --example` "
-        "explains every setting.\n");
+    static const char *const text[] = {
+        "usage: mfaguard COMMAND [options]",
+        "",
+        "Checks that every RAM user allowed dangerous actions has MFA.",
+        "",
+        "commands:",
+        "  worker          consume the MNS queue (the main job)",
+        "  check USER      print the verdict for one user and why",
+        "  scan            check every user and print a table",
+        "  serve           Function Compute custom runtime handler",
+        "  setup           create the queue, dead-letter queue, topic and",
+        "                  subscription named in the settings",
+        "  replay-dlq      send dead-lettered messages back to the queue",
+        "  settings        print settings: --example, --markdown, --dump",
+        "  version         print the version",
+        "",
+        "options for every command:",
+        "  -c, --config FILE      settings file (\"name = value\" lines)",
+        "  -s, --set NAME=VALUE   one setting; wins over the file and the",
+        "                         environment",
+        "  -h, --help             this help",
+        "worker:",
+        "  --drain                stop once the queue is empty and nothing",
+        "                         is held",
+        "check and scan:",
+        "  -f, --format FMT       text (default), json or csv",
+        "replay-dlq:",
+        "  --dry-run              say what would be replayed; change nothing",
+        "settings:",
+        "  --example              the commented settings file, defaults",
+        "  --markdown             the settings reference table",
+        "  --dump                 every setting as loaded (the default)",
+        "",
+        "Settings also come from MFAGUARD_<NAME> variables; credentials from",
+        "ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and",
+        "ALIBABA_CLOUD_SECURITY_TOKEN, the Kubernetes RRSA variables or an",
+        "Alibaba Cloud CLI profile. `mfaguard settings --example` explains",
+        "every setting.",
+        "",
+        "Exit status: 0 done (for check and scan: nothing non-compliant);",
+        "1 non-compliant users found, or the queue could not be read;",
+        "2 bad usage, settings or credentials.",
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof(text) / sizeof(text[0]); i++) {
+        fprintf(out, "%s\n", text[i]);
+    }
 }
 
 struct cmdline {

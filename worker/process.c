@@ -286,6 +286,7 @@ static void route(struct wrk_app *app, const struct cfg_event *ev,
                                              : app->set.rule_name,
                             ev->message_type, source_id };
 
+    mg_log_ctx_set("rule", o.rule_name);
     switch (ev->kind) {
     case CFG_EVENT_RULE:
         handle_rule(app, ev, &o, topic_owner, res);

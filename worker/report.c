@@ -93,20 +93,6 @@ static void put_chunk(size_t i, void *arg)
     cfg_put_evaluations(j->app->config, j->token, ev, k, &j->errs[i]);
 }
 
-static int first_failure(const struct mg_error *errs, size_t n,
-                         struct mg_error *err)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (errs[i].cls != MG_OK) {
-            *err = errs[i];
-            return -1;
-        }
-    }
-    return 0;
-}
-
 int wrk_write_evaluations(struct wrk_app *app, const char *result_token,
                           const struct wrk_subject *subjects,
                           const struct wrk_verdict *verdicts, size_t n,
@@ -123,7 +109,7 @@ int wrk_write_evaluations(struct wrk_app *app, const char *result_token,
         return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
     }
     mg_pool_for(app->pool, chunks, 0, put_chunk, &job);
-    rc = first_failure(errs, chunks, err);
+    rc = mg_error_first(errs, chunks, err);
     free(errs);
     if (rc == 0) {
         for (i = 0; i < n; i++) {
@@ -258,7 +244,7 @@ int wrk_notify(struct wrk_app *app, const struct wrk_origin *origin,
         return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
     }
     mg_pool_for(app->pool, n, 0, publish_one, &job);
-    rc = first_failure(errs, n, err);
+    rc = mg_error_first(errs, n, err);
     free(errs);
     return rc;
 }

@@ -128,20 +128,6 @@ static void check_one(size_t i, void *arg)
     __atomic_add_fetch(&j->app->progress_done, 1, __ATOMIC_RELAXED);
 }
 
-static int first_failure(const struct mg_error *errs, size_t n,
-                         struct mg_error *err)
-{
-    size_t i;
-
-    for (i = 0; i < n; i++) {
-        if (errs[i].cls != MG_OK) {
-            *err = errs[i];
-            return -1;
-        }
-    }
-    return 0;
-}
-
 static int sweep_users(struct wrk_app *app, const struct wrk_sweep_request *rq,
                        struct wrk_subject **subjects,
                        struct wrk_verdict **verdicts, size_t *n,
@@ -165,7 +151,7 @@ static int sweep_users(struct wrk_app *app, const struct wrk_sweep_request *rq,
     __atomic_store_n(&app->progress_total, users.n, __ATOMIC_RELAXED);
     mg_pool_for(app->pool, users.n, 0, check_one, &job);
     *n = users.n;
-    rc = first_failure(errs, users.n, err);
+    rc = mg_error_first(errs, users.n, err);
     for (i = 0; i < users.n && rc == 0; i++) {
         if (fill_subject(rq, users.v[i].id, users.v[i].name, &(*subjects)[i]) !=
             0) {
@@ -389,7 +375,7 @@ static int entities(struct sweep *s, struct mg_error *err)
             s->dangerous[i] = 0;
         }
     }
-    rc = first_failure(errs, n, err);
+    rc = mg_error_first(errs, n, err);
     free(errs);
     return rc;
 }
@@ -450,7 +436,7 @@ static int expand_groups(struct sweep *s, struct mg_error *err)
                 mg_error_clear(&errs[i]);
             }
         }
-        rc = first_failure(errs, s->groups.n, err);
+        rc = mg_error_first(errs, s->groups.n, err);
     }
     free(errs);
     mg_strmap_free(seen);
@@ -717,8 +703,8 @@ static int sweep_policies(struct wrk_app *app,
         return oom(err);
     }
     mg_pool_for(app->pool, 2, 0, first_phase, &s);
-    if (first_failure(&s.list_err, 1, err) != 0 ||
-        first_failure(&s.policy_err, 1, err) != 0 ||
+    if (mg_error_first(&s.list_err, 1, err) != 0 ||
+        mg_error_first(&s.policy_err, 1, err) != 0 ||
         build_links(&s, err) != 0) {
         goto out;
     }

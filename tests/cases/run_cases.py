@@ -156,6 +156,18 @@ def check_order(emu, problems):
                             % (deleted, e["type"], e["seq"]))
 
 
+def check_secrets(case, log_path, problems):
+    """A secret or a whole result token must never reach a log line."""
+    with open(log_path, encoding="utf-8", errors="replace") as f:
+        text = f.read()
+    body = case.get("body")
+    token = body.get("resultToken") if isinstance(body, dict) else None
+    if harness.KEY_SECRET in text:
+        problems.append("the access key secret appears in the worker log")
+    if token and token in text:
+        problems.append("the whole result token appears in the worker log")
+
+
 def deliver(case, emu):
     body = harness.encode_body(case)
     delivery = case["delivery"]
@@ -194,6 +206,7 @@ def run_case(path, args, logs):
         check_notifications(case, emu, problems)
         check_source(case, emu, problems)
         check_order(emu, problems)
+        check_secrets(case, log_path, problems)
         if problems:
             problems.append("worker log: " + log_path)
     return problems

@@ -127,6 +127,23 @@ class Credentials(itlib.Case):
         env["ALIBABA_CLOUD_PROFILE"] = "mine"
         self.assertEqual(self.check(emu, env)["verdict"], "NON_COMPLIANT")
 
+    def test_cli_profile_sts_token(self):
+        emu = itlib.emulator(self, itlib.simple_account(1))
+        creds = itlib.sts_credentials(emu)
+        env = self.env(emu)
+        env["ALIBABA_CLOUD_CONFIG_FILE"] = self.profile(
+            mode="StsToken", access_key_id=creds["AccessKeyId"],
+            access_key_secret=creds["AccessKeySecret"],
+            sts_token=creds["SecurityToken"])
+        env["ALIBABA_CLOUD_PROFILE"] = "mine"
+        self.assertEqual(self.check(emu, env)["verdict"], "NON_COMPLIANT")
+        # The token is what makes the temporary keys valid.
+        env["ALIBABA_CLOUD_CONFIG_FILE"] = self.profile(
+            mode="StsToken", access_key_id=creds["AccessKeyId"],
+            access_key_secret=creds["AccessKeySecret"], sts_token="wrong")
+        rc, out = itlib.run(self, ["check", "user000"], env, log="bad.log")
+        self.assertEqual(rc, 2, out)
+
     def test_cli_profile_ram_role_arn_through_sts(self):
         emu = itlib.emulator(self, itlib.simple_account(1))
         env = self.env(emu, sts_endpoint=emu.url)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "common/arena.h"
 #include "common/buf.h"
 #include "common/clock.h"
 #include "common/crypto.h"
@@ -15,6 +16,7 @@
 #include "common/log.h"
 #include "common/pool.h"
 #include "common/rpc.h"
+#include "common/strmap.h"
 #include "common/xml.h"
 
 CHECK_GLOBALS;
@@ -374,6 +376,34 @@ static void test_error_classes(void)
     CHECK(e.cls == MG_FINAL);
 }
 
+static void test_strmap_and_arena(void)
+{
+    struct mg_strmap *m = mg_strmap_new(2);
+    struct mg_arena *a = mg_arena_new();
+    const char *kept[5000];
+    char key[32];
+    size_t v = 0;
+    size_t i;
+
+    for (i = 0; i < 5000; i++) {
+        snprintf(key, sizeof(key), "user%05zu", i);
+        CHECK(mg_strmap_put(m, key, i) == 0);
+        kept[i] = mg_arena_strdup(a, key);
+    }
+    CHECK_INT(mg_strmap_size(m), 5000);
+    CHECK(mg_strmap_put(m, "user00007", 42) == 0);
+    CHECK(mg_strmap_get(m, "user00007", &v) && v == 42);
+    CHECK(mg_strmap_get(m, "user04999", &v) && v == 4999);
+    CHECK(!mg_strmap_get(m, "user05000", &v));
+    for (i = 0; i < 5000; i++) {
+        snprintf(key, sizeof(key), "user%05zu", i);
+        CHECK(strcmp(kept[i], key) == 0);
+    }
+    CHECK(mg_arena_size(a) >= 5000 * 10);
+    mg_strmap_free(m);
+    mg_arena_free(a);
+}
+
 static void add_index(size_t i, void *ctx)
 {
     long *sum = ctx;
@@ -429,6 +459,7 @@ int main(void)
     RUN(test_log_escapes_and_masks);
     RUN(test_error_classes);
     RUN(test_pool_runs_everything);
+    RUN(test_strmap_and_arena);
     RUN(test_retry_delay_bounds);
     CHECK_MAIN_END();
 }
