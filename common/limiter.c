@@ -17,6 +17,8 @@ struct mg_limiter {
     double tokens;
     int64_t last_ms;
     int64_t paused_until_ms;
+    int64_t last_cut_ms; /* one cut a second: a burst of throttling
+                            answers is one signal, not fifty */
     /* requests let through, counted per second, to learn a safe rate
      * when no rate was configured and the service throttles anyway */
     int64_t window_ms;
@@ -64,15 +66,16 @@ static void refill(struct mg_limiter *l, int64_t now)
         return;
     }
     l->last_ms = now;
+    /* Recover by a tenth plus two requests a second, each second. */
     if (l->configured > 0 && l->rate < l->configured) {
-        l->rate *= 1.0 + 0.05 * dt;
+        l->rate += (l->rate * 0.1 + 2.0) * dt;
         if (l->rate > l->configured) {
             l->rate = l->configured;
         }
     } else if (l->configured == 0 && l->rate > 0) {
-        /* A learned rate creeps up; far above what was ever seen, the
+        /* A learned rate grows back; far above what was ever seen, the
          * limit is gone again. */
-        l->rate *= 1.0 + 0.05 * dt;
+        l->rate += (l->rate * 0.1 + 2.0) * dt;
         if (l->rate > 4 * l->measured + 100) {
             l->rate = 0;
         }
@@ -85,7 +88,6 @@ static void refill(struct mg_limiter *l, int64_t now)
     }
 }
 
-/* How long the caller must wait, or 0 after taking a token; lock held. */
 /* Count a request that goes out, per one-second window. */
 static void measure(struct mg_limiter *l, int64_t now)
 {
@@ -98,6 +100,7 @@ static void measure(struct mg_limiter *l, int64_t now)
     l->window_count++;
 }
 
+/* How long the caller must wait, or 0 after taking a token; lock held. */
 static int64_t try_take(struct mg_limiter *l, int64_t now)
 {
     if (now < l->paused_until_ms) {
@@ -136,16 +139,23 @@ void mg_limiter_acquire(struct mg_limiter *l, volatile const int *stop)
 
 void mg_limiter_throttled(struct mg_limiter *l, int64_t pause_ms)
 {
+    int64_t now;
     int64_t until;
 
     if (l == NULL) {
         return;
     }
     pthread_mutex_lock(&l->lock);
-    until = mg_mono_ms() + pause_ms;
+    now = mg_mono_ms();
+    until = now + pause_ms;
     if (until > l->paused_until_ms) {
         l->paused_until_ms = until;
     }
+    if (now - l->last_cut_ms < 1000) {
+        pthread_mutex_unlock(&l->lock);
+        return;
+    }
+    l->last_cut_ms = now;
     if (l->rate > 0) {
         l->rate *= 0.75;
     } else {

@@ -10,8 +10,9 @@
  *
  * It is a token bucket. When the service answers "throttled", callers
  * report it with mg_limiter_throttled(): every thread then waits out a
- * pause, and the rate drops by a quarter, creeping back up by 5% a second
- * while no throttling is seen. A limiter with rate 0 has no limit until
+ * pause, and the rate drops by a quarter (at most once a second, however
+ * many answers say so), growing back by a tenth plus two requests each
+ * second while no throttling is seen. A limiter with rate 0 has no limit until
  * the service first throttles it; it then starts from half the rate it
  * measured over the last second, learns from there, and drops the limit
  * again once the learned rate is far above anything it has seen.

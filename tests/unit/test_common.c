@@ -427,6 +427,29 @@ static void test_pool_runs_everything(void)
     CHECK_INT(sum, 55);
 }
 
+static void test_limiter_cuts_once_per_burst(void)
+{
+    struct mg_limiter *l = mg_limiter_new("ram", 100);
+    struct mg_limiter *open = mg_limiter_new("mns", 0);
+    int i;
+
+    for (i = 0; i < 50; i++) {
+        mg_limiter_throttled(l, 1);
+    }
+    /* Fifty throttling answers in one burst are one signal. */
+    CHECK(mg_limiter_rate(l) > 74.0 && mg_limiter_rate(l) < 76.0);
+
+    /* An open limiter learns from what went through before. */
+    CHECK(mg_limiter_rate(open) == 0);
+    for (i = 0; i < 40; i++) {
+        mg_limiter_acquire(open, NULL);
+    }
+    mg_limiter_throttled(open, 1);
+    CHECK(mg_limiter_rate(open) >= 19.0 && mg_limiter_rate(open) <= 21.0);
+    mg_limiter_free(l);
+    mg_limiter_free(open);
+}
+
 static void test_retry_delay_bounds(void)
 {
     struct mg_retry_policy p = { 5, 100, 1000 };
@@ -461,5 +484,6 @@ int main(void)
     RUN(test_pool_runs_everything);
     RUN(test_strmap_and_arena);
     RUN(test_retry_delay_bounds);
+    RUN(test_limiter_cuts_once_per_burst);
     CHECK_MAIN_END();
 }
