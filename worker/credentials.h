@@ -21,8 +21,8 @@ struct wrk_settings;
  *
  * Temporary credentials are refreshed before they expire. STS and the
  * metadata service are reached only at the endpoints the settings
- * sts_endpoint and metadata_endpoint give, never at built-in addresses. Returns NULL with a message when nothing
- * usable is configured.
+ * sts_endpoint and metadata_endpoint give, never at built-in addresses. Returns
+ * NULL with a message when nothing usable is configured.
  */
 struct mg_cred_provider *wrk_credentials_find(const struct wrk_settings *s,
                                               char *errbuf, size_t errlen);
