@@ -23,10 +23,9 @@ void mg_xml_global_init(void)
     xmlSetGenericErrorFunc(NULL, quiet);
 }
 
-xmlDocPtr mg_xml_parse(const char *buf, size_t len, struct mg_error *err)
+static xmlDocPtr parse(const char *buf, size_t len, int opts,
+                       struct mg_error *err)
 {
-    const int opts = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-                     XML_PARSE_NOCDATA;
     xmlDocPtr doc;
 
     if (buf == NULL || len == 0 || len > INT_MAX) {
@@ -57,6 +56,21 @@ xmlDocPtr mg_xml_parse(const char *buf, size_t len, struct mg_error *err)
         return NULL;
     }
     return doc;
+}
+
+#define SAFE_OPTS                                                \
+    (XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING | \
+     XML_PARSE_NOCDATA)
+
+xmlDocPtr mg_xml_parse(const char *buf, size_t len, struct mg_error *err)
+{
+    return parse(buf, len, SAFE_OPTS, err);
+}
+
+xmlDocPtr mg_xml_parse_recover(const char *buf, size_t len,
+                               struct mg_error *err)
+{
+    return parse(buf, len, SAFE_OPTS | XML_PARSE_RECOVER, err);
 }
 
 xmlNodePtr mg_xml_root(xmlDocPtr doc)

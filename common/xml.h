@@ -19,6 +19,14 @@ struct mg_error;
 /* Parse; NULL on failure with err set. Free with xmlFreeDoc. */
 xmlDocPtr mg_xml_parse(const char *buf, size_t len, struct mg_error *err);
 
+/*
+ * The same, but libxml2 recovers what it can from a document that is not
+ * well-formed. Only for salvaging the intact parts of a service answer
+ * that one bad element would otherwise make unusable as a whole.
+ */
+xmlDocPtr mg_xml_parse_recover(const char *buf, size_t len,
+                               struct mg_error *err);
+
 /* Root element, or NULL. */
 xmlNodePtr mg_xml_root(xmlDocPtr doc);
 

@@ -48,6 +48,7 @@ struct cfg_event {
     struct cfg_resource res;
     int64_t account_id;  /* of the event, when it has no resource */
     int64_t ordering_ms; /* orderingTimestamp, captureTime, or now */
+    int ordering_given;  /* 0: the event had none; ordering_ms is now */
     char request_id[128];
     char rule_name[128]; /* from ruleParameters or the event, if any */
 };

@@ -202,6 +202,7 @@ static int read_ordering(const struct pick *p, size_t n, struct cfg_event *ev,
     if (!found) {
         ev->ordering_ms = mg_now_ms();
     }
+    ev->ordering_given = found;
     return 0;
 }
 
@@ -236,6 +237,22 @@ static int read_user_name(struct parts *p, const cJSON *item,
     return set_text(res->user_name, sizeof(res->user_name), name, what, err);
 }
 
+/* resourceName. Only a RAM user's name matters (it names the user to
+ * check); another resource's name that does not fit is left out, so the
+ * resource still gets its NOT_APPLICABLE instead of a dead letter. */
+static int read_name(const cJSON *item, struct cfg_resource *res,
+                     struct mg_error *err)
+{
+    const char *name = mg_json_str(item, "resourceName");
+
+    if (!is_ram_user(res) && name &&
+        (strlen(name) >= sizeof(res->name) || !cfg_utf8_valid(name))) {
+        res->name[0] = '\0';
+        return 0;
+    }
+    return copy_text(item, "resourceName", res->name, sizeof(res->name), err);
+}
+
 /* The resource an item describes; item may be NULL. Legacy change events
  * call the region "Region". */
 static int read_resource(struct parts *p, const cJSON *item,
@@ -245,10 +262,9 @@ static int read_resource(struct parts *p, const cJSON *item,
     const struct pick capture[] = { { item, "captureTime" } };
 
     if (copy_text(item, "resourceId", res->id, sizeof(res->id), err) != 0 ||
-        copy_text(item, "resourceName", res->name, sizeof(res->name), err) !=
-            0 ||
         copy_text(item, "resourceType", res->type, sizeof(res->type), err) !=
             0 ||
+        read_name(item, res, err) != 0 ||
         first_text(region, COUNT(region), res->region, sizeof(res->region),
                    err) != 0 ||
         first_i64(capture, COUNT(capture), &res->capture_ms, err) < 0) {

@@ -69,27 +69,51 @@ static int looks_structured(const char *s, size_t len)
 }
 
 /*
+ * MIME encoders (old Java ones among them) break Base64 into lines of 76
+ * characters. Line breaks are taken out; any other whitespace inside
+ * keeps the text from being Base64.
+ */
+static int join_lines(const char *s, size_t len, struct mg_buf *out)
+{
+    size_t i;
+
+    for (i = 0; i < len; i++) {
+        if (s[i] != '\r' && s[i] != '\n' && mg_buf_addc(out, s[i]) != 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/*
  * Is s strict Base64 of UTF-8 text that opens like JSON or XML? Then the
  * decoded text is left in out and 1 returned. Whitespace around the
- * Base64 is not part of it and is ignored; whitespace inside is refused.
- * Decoded bytes that are not valid UTF-8, or hold a NUL, are not text.
+ * Base64 is ignored, and so are line breaks inside it; other whitespace
+ * inside is refused. Decoded bytes that are not valid UTF-8, or hold a
+ * NUL, are not text.
  */
 static int base64_text(const char *s, size_t len, struct mg_buf *out)
 {
+    struct mg_buf joined = MG_BUF_INIT(len);
     size_t start = skip_space(s, len);
     size_t end = len;
+    int ok;
 
     while (end > start && is_space(s[end - 1])) {
         end--;
     }
     mg_buf_reset(out);
     if (looks_structured(s, len) ||
-        mg_b64_decode(out, s + start, end - start) != 0) {
+        join_lines(s + start, end - start, &joined) != 0 ||
+        mg_b64_decode(out, mg_buf_str(&joined), joined.len) != 0) {
+        mg_buf_release(&joined);
         return 0;
     }
-    return mns_utf8_valid(out->data, out->len) &&
-           memchr(out->data, '\0', out->len) == NULL &&
-           looks_structured(out->data, out->len);
+    mg_buf_release(&joined);
+    ok = mns_utf8_valid(out->data, out->len) &&
+         memchr(out->data, '\0', out->len) == NULL &&
+         looks_structured(out->data, out->len);
+    return ok;
 }
 
 static int set_payload(struct mns_notification *n, const char *s, size_t len,

@@ -197,10 +197,31 @@ static int read_message(xmlNodePtr node, struct mns_message *m,
     return 0;
 }
 
+/*
+ * A receive answer that is not well-formed (one message with a byte XML
+ * cannot hold would do it) would otherwise fail every receive of every
+ * message it comes with, forever. The intact messages are recovered; a
+ * damaged body fails its MD5 check, so the worker retries it and, after
+ * max_attempts, dead-letters it.
+ */
+static xmlDocPtr parse_messages(const char *xml, size_t len, int *recovered,
+                                struct mg_error *err)
+{
+    xmlDocPtr doc = parse_answer(xml, len, "receive", err);
+
+    *recovered = 0;
+    if (doc == NULL && strcmp(err->code, "MalformedResponse") == 0) {
+        doc = mg_xml_parse_recover(xml, len, NULL);
+        *recovered = doc != NULL;
+    }
+    return doc;
+}
+
 int mns_parse_messages(const char *xml, size_t len, struct mns_message *out,
                        int max, struct mg_error *err)
 {
-    xmlDocPtr doc = parse_answer(xml, len, "receive", err);
+    int recovered;
+    xmlDocPtr doc = parse_messages(xml, len, &recovered, err);
     xmlNodePtr root = mg_xml_root(doc);
     xmlNodePtr node;
     int n = 0;
@@ -214,7 +235,8 @@ int mns_parse_messages(const char *xml, size_t len, struct mns_message *out,
         node = mg_xml_child(root, "Message");
     } else {
         xmlFreeDoc(doc);
-        return malformed(err, "receive answer is not <Messages>");
+        return recovered ? -1
+                         : malformed(err, "receive answer is not <Messages>");
     }
 
     for (; node && n < max; node = mg_xml_next(node, "Message")) {
@@ -222,12 +244,22 @@ int mns_parse_messages(const char *xml, size_t len, struct mns_message *out,
             xmlFreeDoc(doc);
             return -1;
         }
-        n++;
+        /* From a recovered answer, only messages that can be deleted. */
+        if (!recovered || (out[n].id[0] && out[n].receipt[0])) {
+            n++;
+        }
         if (node == root) {
             break;
         }
     }
     xmlFreeDoc(doc);
+    if (recovered && n == 0) {
+        return -1; /* err still says MalformedResponse */
+    }
+    if (recovered) {
+        mg_log_warn("mns.answer_recovered", MG_LI("messages", n));
+        mg_error_clear(err);
+    }
     return n;
 }
 

@@ -39,7 +39,7 @@ void ram_client_free(struct ram_client *c);
 struct ram_user {
     char name[128];
     char id[64];
-    char display_name[256];
+    char display_name[512]; /* RAM allows 128 characters of any script */
 };
 
 struct ram_user_list {
@@ -49,8 +49,8 @@ struct ram_user_list {
 };
 
 struct ram_policy_ref {
-    char name[128];
-    char type[16]; /* "System" or "Custom" */
+    char name[256]; /* RAM allows 128 characters */
+    char type[16];  /* "System" or "Custom" */
     char default_version[32];
     long attachment_count; /* from ListPolicies; -1 when not reported */
 };

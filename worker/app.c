@@ -79,13 +79,19 @@ static int setup_logging(const struct wrk_settings *s, char *errbuf,
 static int need(const char *value, const char *name, char *errbuf,
                 size_t errlen)
 {
-    if (value[0] == '\0') {
-        snprintf(errbuf, errlen,
-                 "%s is not set (setting %s or MFAGUARD_%s); see README.md",
-                 name, name, name);
-        return -1;
+    char var[64];
+    size_t i;
+
+    if (value[0] != '\0') {
+        return 0;
     }
-    return 0;
+    snprintf(var, sizeof(var), "MFAGUARD_%s", name);
+    for (i = 0; var[i]; i++) {
+        var[i] = (char)toupper((unsigned char)var[i]);
+    }
+    snprintf(errbuf, errlen, "%s is not set (setting %s or %s); see README.md",
+             name, name, var);
+    return -1;
 }
 
 static struct mg_retry_policy retry_policy(const struct wrk_settings *s)
@@ -123,9 +129,12 @@ static int make_clients(struct wrk_app *app, int needs, char *errbuf,
     }
     if ((needs & WRK_NEED_MNS) &&
         need(s->mns_endpoint, "mns_endpoint", errbuf, errlen) == 0) {
+        /* MNS calls are never cut short: after the shutdown deadline they
+         * are what releases held messages. Long polls end at the first
+         * signal. */
         struct mns_options o = { s->mns_endpoint,    app->cred,
                                  app->mns_limit,     retry_policy(s),
-                                 s->call_timeout_ms, &app->abort,
+                                 s->call_timeout_ms, NULL,
                                  &app->stop };
         app->mns = mns_client_new(&o);
     } else if (needs & WRK_NEED_MNS) {

@@ -46,7 +46,7 @@ const char *wrk_compliance_name(enum wrk_compliance c);
 struct wrk_grant {
     char pattern[WRK_PATTERN_MAX];
     char action[128];
-    char policy[128];
+    char policy[256];
     char policy_type[16];
     char group[128]; /* "" when attached to the user */
     size_t statement;
@@ -74,7 +74,7 @@ void wrk_verdict_release(struct wrk_verdict *v);
 
 /* A policy as it reaches the user, with its parsed document. */
 struct wrk_source {
-    char name[128];
+    char name[256];
     char type[16];
     char group[128]; /* "" when attached to the user */
     const struct ram_policy *doc;

@@ -106,14 +106,17 @@ static void print_grants_text(const struct wrk_verdict *v)
 
     for (i = 0; i < v->ngrants; i++) {
         const struct wrk_grant *g = &v->grants[i];
+        char origin[200];
 
-        printf("  grant    %s through \"%s\" in %s (%s), statement %zu, "
-               "%s\n",
-               g->pattern, g->action, g->policy, g->policy_type,
-               g->statement + 1, g->group[0] ? "via group" : "on the user");
         if (g->group[0]) {
-            printf("           group %s\n", g->group);
+            snprintf(origin, sizeof(origin), "via group %s", g->group);
+        } else {
+            snprintf(origin, sizeof(origin), "on the user");
         }
+        printf("  grant    %s through \"%s\" in %s (%s) Statement[%zu], "
+               "%s\n",
+               g->pattern, g->action, g->policy, g->policy_type, g->statement,
+               origin);
     }
 }
 
@@ -127,6 +130,10 @@ static cJSON *verdict_json(const char *user, const struct wrk_verdict *v,
     cJSON_AddStringToObject(o, "user", user);
     cJSON_AddStringToObject(o, "verdict", wrk_compliance_name(v->compliance));
     cJSON_AddStringToObject(o, "annotation", v->annotation);
+    /* A sweep keeps the grants of non-compliant users only. */
+    if (login == NULL && v->compliance != WRK_NON_COMPLIANT) {
+        cJSON_DeleteItemFromObject(o, "grants");
+    }
     for (i = 0; grants && i < v->ngrants; i++) {
         cJSON *g = cJSON_CreateObject();
 
@@ -158,12 +165,27 @@ static void print_json(cJSON *o)
     cJSON_Delete(o);
 }
 
+static void csv_field(const char *s)
+{
+    putchar('"');
+    for (; *s; s++) {
+        if (*s == '"') {
+            putchar('"');
+        }
+        putchar(*s);
+    }
+    putchar('"');
+}
+
 static void print_check_text(const char *user, const struct wrk_verdict *v,
                              const struct ram_login_profile *login)
 {
     printf("user     %s\n", user);
     printf("verdict  %s\n", wrk_compliance_name(v->compliance));
     printf("why      %s\n", v->annotation);
+    if (v->compliance == WRK_NOT_APPLICABLE) {
+        return; /* no device or login to speak of */
+    }
     print_grants_text(v);
     if (v->mfa_bound) {
         printf("  mfa      %s device %s\n", v->mfa_type,
@@ -205,6 +227,14 @@ int wrk_cli_check(struct wrk_app *app, const char *user, enum wrk_format format)
     }
     if (format == WRK_FORMAT_TEXT) {
         print_check_text(user, &v, &login);
+    } else if (format == WRK_FORMAT_CSV) {
+        printf("user,verdict,annotation\n");
+        csv_field(user);
+        putchar(',');
+        csv_field(wrk_compliance_name(v.compliance));
+        putchar(',');
+        csv_field(v.annotation);
+        putchar('\n');
     } else {
         print_json(verdict_json(user, &v, &login));
     }
@@ -237,18 +267,6 @@ static void *show_progress(void *arg)
     }
     fprintf(stderr, "\r%60s\r", "");
     return NULL;
-}
-
-static void csv_field(const char *s)
-{
-    putchar('"');
-    for (; *s; s++) {
-        if (*s == '"') {
-            putchar('"');
-        }
-        putchar(*s);
-    }
-    putchar('"');
 }
 
 static void print_row(enum wrk_format format, const struct wrk_subject *s,
@@ -350,6 +368,7 @@ struct replay {
     size_t cap;
     size_t replayed;
     size_t kept;
+    size_t failed;
 };
 
 static int put_back(struct replay *r, const char *queue, const char *body,
@@ -366,6 +385,7 @@ static int put_back(struct replay *r, const char *queue, const char *body,
     if (mns_send(r->app->mns, queue, body, len, 0, id, sizeof(id), &err) != 0) {
         fprintf(stderr, "mfaguard: replay to %s failed: %s %s\n", queue,
                 err.code, err.message);
+        r->failed++;
         return -1;
     }
     printf("replayed to %s as %s\n", queue, id);
@@ -396,8 +416,17 @@ static void take(struct replay *r, struct held_message *h)
     const cJSON *queue = cJSON_GetObjectItemCaseSensitive(j, "sourceQueue");
     const cJSON *apart = cJSON_GetObjectItemCaseSensitive(j, "bodyMessageId");
 
-    snprintf(h->queue, sizeof(h->queue), "%s",
-             cJSON_IsString(queue) ? queue->valuestring : r->app->set.queue);
+    /* Bodies go back only to the queue this worker consumes: a record
+     * naming any other (the dead-letter queue itself, say) stays put. */
+    snprintf(h->queue, sizeof(h->queue), "%s", r->app->set.queue);
+    if (cJSON_IsString(queue) &&
+        strcmp(queue->valuestring, r->app->set.queue) != 0) {
+        fprintf(stderr, "mfaguard: %s names queue %s, not %s: left alone\n",
+                h->msg.id, queue->valuestring, r->app->set.queue);
+        r->failed++;
+        cJSON_Delete(j);
+        return;
+    }
     if (!cJSON_IsObject(j) ||
         !cJSON_GetObjectItemCaseSensitive(j, "mfaguardDeadLetter")) {
         snprintf(h->body_of, sizeof(h->body_of), "%s", h->msg.id);
@@ -479,7 +508,7 @@ static void release(struct wrk_app *app, struct held_message *h)
 
 int wrk_cli_replay(struct wrk_app *app, int dry_run)
 {
-    struct replay r = { app, dry_run, NULL, 0, 0, 0, 0 };
+    struct replay r = { app, dry_run, NULL, 0, 0, 0, 0, 0 };
     struct mns_message batch[16];
     struct mg_error err;
     size_t i;
@@ -512,5 +541,5 @@ int wrk_cli_replay(struct wrk_app *app, int dry_run)
     printf("%zu %s, %zu left in %s\n", r.replayed,
            dry_run ? "would be replayed" : "replayed", r.kept,
            app->set.dlq_queue);
-    return got < 0 ? 2 : 0;
+    return got < 0 ? 2 : (r.failed ? 1 : 0);
 }

@@ -30,6 +30,7 @@ struct slot {
     struct mns_message msg;
     int64_t received_mono;
     int64_t lease_until; /* wall clock ms */
+    int64_t retry_at;    /* no extension before this, after a failure */
     int64_t lease_len;   /* ms */
 };
 
@@ -315,7 +316,7 @@ static void extend(struct consumer *c, struct slot *s)
     if (pthread_mutex_trylock(&s->lock) != 0) {
         return;
     }
-    if (!s->used || s->finishing || s->lease_lost ||
+    if (!s->used || s->finishing || s->lease_lost || now < s->retry_at ||
         s->lease_until - now > (int64_t)(s->lease_len * (1 - LEASE_SHARE))) {
         pthread_mutex_unlock(&s->lock);
         return;
@@ -334,6 +335,8 @@ static void extend(struct consumer *c, struct slot *s)
         s->lease_lost = 1;
         mg_log_warn("lease.lost", MG_LS("msg_id", s->msg.id), MG_LERR(&err));
     } else {
+        /* Try again in a couple of seconds, not at every pass. */
+        s->retry_at = now + 2000;
         mg_log_warn("lease.extend_failed", MG_LS("msg_id", s->msg.id),
                     MG_LERR(&err));
     }
@@ -375,6 +378,7 @@ static void hand_over(struct consumer *c, struct mns_message *m)
     c->slots[i].used = 1;
     c->slots[i].finishing = 0;
     c->slots[i].lease_lost = 0;
+    c->slots[i].retry_at = 0;
     c->slots[i].received_mono = mg_mono_ms();
     c->slots[i].lease_until = c->slots[i].msg.next_visible_ms;
     c->slots[i].lease_len = c->slots[i].msg.next_visible_ms - mg_now_ms();

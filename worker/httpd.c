@@ -19,7 +19,7 @@
 #define HEAD_MAX        16384
 #define BODY_MAX        (1u << 20)
 #define MAX_CONNECTIONS 64
-#define IDLE_MS         30000
+#define IDLE_MS         10000
 
 struct wrk_httpd {
     int fd;
@@ -28,6 +28,7 @@ struct wrk_httpd {
     volatile int stop;
     wrk_http_handler handler;
     void *ctx;
+    int keepalive;
     pthread_mutex_t lock;
     int connections;
 };
@@ -249,7 +250,7 @@ static long serve_one(struct wrk_httpd *h, int fd, char **buf, size_t *cap,
     rq.body = *buf + hlen;
     rq.body_len = (size_t)blen;
     conn = wrk_http_header(&rq, "Connection");
-    keep = !(conn && strcasecmp(conn, "close") == 0);
+    keep = h->keepalive && !(conn && strcasecmp(conn, "close") == 0);
 
     memset(&rp, 0, sizeof(rp));
     rp.status = 404;
@@ -402,8 +403,8 @@ static int open_socket(const char *addr, int *port)
     return fd;
 }
 
-int wrk_httpd_start(const char *addr, wrk_http_handler handler, void *ctx,
-                    struct wrk_httpd **out)
+int wrk_httpd_start(const char *addr, int keepalive, wrk_http_handler handler,
+                    void *ctx, struct wrk_httpd **out)
 {
     struct wrk_httpd *h = calloc(1, sizeof(*h));
 
@@ -413,6 +414,7 @@ int wrk_httpd_start(const char *addr, wrk_http_handler handler, void *ctx,
     }
     h->handler = handler;
     h->ctx = ctx;
+    h->keepalive = keepalive;
     pthread_mutex_init(&h->lock, NULL);
     h->fd = open_socket(addr, &h->port);
     if (h->fd < 0 || pthread_create(&h->thread, NULL, acceptor, h) != 0) {

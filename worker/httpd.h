@@ -9,8 +9,9 @@
  * A small HTTP/1.1 server for the worker's own endpoints (/metrics,
  * /healthz, /readyz) and the Function Compute custom runtime (`serve`).
  * It is deliberately plain: one thread per connection up to a cap,
- * keep-alive, Content-Length bodies only, hard limits on the request line,
- * headers (16 KiB) and body (1 MiB), and timeouts on idle connections.
+ * keep-alive where asked, Content-Length bodies only, hard limits on the
+ * request line, headers (16 KiB) and body (1 MiB), and timeouts on idle
+ * connections.
  */
 struct wrk_http_request {
     const char *method;
@@ -41,8 +42,10 @@ struct wrk_httpd;
 
 /* addr: "127.0.0.1:9464", "[::1]:9464" or ":9000" (all addresses).
  * Returns 0 and the running server, or -1 after logging why. */
-int wrk_httpd_start(const char *addr, wrk_http_handler handler, void *ctx,
-                    struct wrk_httpd **out);
+/* keepalive 0 closes each connection after its answer, so that probes
+ * and scrapers cannot hold the few connection slots idle. */
+int wrk_httpd_start(const char *addr, int keepalive, wrk_http_handler handler,
+                    void *ctx, struct wrk_httpd **out);
 
 /* The port actually bound (useful with port 0). */
 int wrk_httpd_port(const struct wrk_httpd *h);

@@ -224,7 +224,7 @@ static int run_worker(const struct cmdline *cl, const struct wrk_settings *s)
         return 2;
     }
     if (s->http_listen[0] &&
-        wrk_httpd_start(s->http_listen, wrk_ops_handle, &app, &http) != 0) {
+        wrk_httpd_start(s->http_listen, 0, wrk_ops_handle, &app, &http) != 0) {
         wrk_app_release(&app);
         return 2;
     }
@@ -250,8 +250,9 @@ static int run_people(const struct cmdline *cl, const struct wrk_settings *s)
         fprintf(stderr, "mfaguard: --format is text, json or csv\n");
         return 2;
     }
-    if (check && cl->argc != 1) {
-        fprintf(stderr, "usage: mfaguard check USER [--format text|json]\n");
+    if (check && (cl->argc != 1 || cl->argv[0][0] == '\0')) {
+        fprintf(stderr,
+                "usage: mfaguard check USER [--format text|json|csv]\n");
         return 2;
     }
     if (start(s, WRK_NEED_RAM) != 0) {

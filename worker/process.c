@@ -62,11 +62,17 @@ static int event_rule(struct wrk_app *app, const struct cfg_event *ev,
     return 0;
 }
 
-static int fill_subject(struct wrk_subject *s, const struct cfg_event *ev,
-                        int64_t account_id, struct mg_error *err)
+/* Config reports RAM users in region "global" or the Config region; an
+ * item without one gets the resource_region setting, as sweeps do. */
+static int fill_subject(struct wrk_app *app, struct wrk_subject *s,
+                        const struct cfg_event *ev, int64_t account_id,
+                        struct mg_error *err)
 {
+    const char *region =
+        ev->res.region[0] ? ev->res.region : app->set.resource_region;
+
     if (wrk_subject_set(s, account_id, ev->ordering_ms, ev->res.id,
-                        ev->res.type, ev->res.region, ev->res.name,
+                        ev->res.type, region, ev->res.name,
                         ev->res.user_name) != 0) {
         return mg_error_set(err, MG_RETRY, "NoMemory", "out of memory");
     }
@@ -127,7 +133,7 @@ static void rule_one(struct wrk_app *app, const struct cfg_event *ev,
     mg_error_clear(&err);
     memset(&s, 0, sizeof(s));
     wrk_verdict_init(&v);
-    if (fill_subject(&s, ev, account, &err) != 0 ||
+    if (fill_subject(app, &s, ev, account, &err) != 0 ||
         check_resource(app, ev, r, &v, &err) != 0) {
         fail(res, &err, "check");
     } else if (log_verdict(&s, &v),
@@ -191,11 +197,13 @@ static void handle_rule(struct wrk_app *app, const struct cfg_event *ev,
                 "no account id in the event, the notification or settings");
         return;
     }
-    if (ev->has_resource) {
+    if (ev->has_resource &&
+        (ev->res.id[0] == '\0' || ev->res.type[0] == '\0')) {
+        /* Nothing could be written for it: refuse before any RAM work. */
+        invalid(res, "EventIncomplete", "rule",
+                "the configuration item lacks resourceId or resourceType");
+    } else if (ev->has_resource) {
         rule_one(app, ev, &r, o, account, res);
-    } else if (r.npatterns == 0) {
-        invalid(res, "NoDangerousActions", "sweep",
-                "a sweep needs dangerousActions");
     } else {
         rule_sweep(app, ev, &r, o, account, res);
     }
@@ -265,7 +273,8 @@ static void handle_change(struct wrk_app *app, const struct cfg_event *ev,
     mg_error_clear(&err);
     memset(&s, 0, sizeof(s));
     wrk_verdict_init(&v);
-    if (fill_subject(&s, ev, event_account(app, ev, topic_owner), &err) != 0 ||
+    if (fill_subject(app, &s, ev, event_account(app, ev, topic_owner), &err) !=
+            0 ||
         check_resource(app, ev, &r, &v, &err) != 0) {
         fail(res, &err, "check");
     } else if (log_verdict(&s, &v),
@@ -304,7 +313,7 @@ static void route(struct wrk_app *app, const struct cfg_event *ev,
 }
 
 void wrk_process_event(struct wrk_app *app, const char *text, size_t len,
-                       const char *source_id, int64_t topic_owner,
+                       const struct wrk_source_info *from,
                        struct wrk_result *res)
 {
     struct cfg_event ev;
@@ -317,8 +326,13 @@ void wrk_process_event(struct wrk_app *app, const char *text, size_t len,
         cfg_event_release(&ev);
         return;
     }
+    /* An event without a time of its own takes its message's enqueue
+     * time, which every redelivery repeats: the dedupe key stays. */
+    if (!ev.ordering_given && from->enqueue_ms > 0) {
+        ev.ordering_ms = from->enqueue_ms;
+    }
     mg_log_ctx_set("event_type", ev.message_type);
-    route(app, &ev, source_id, topic_owner, res);
+    route(app, &ev, from->id, from->topic_owner, res);
     cfg_event_release(&ev);
 }
 
@@ -326,7 +340,7 @@ void wrk_process(struct wrk_app *app, const struct mns_message *m,
                  struct wrk_result *res)
 {
     struct mns_notification n;
-    int64_t owner = 0;
+    struct wrk_source_info from = { m->id, 0, m->enqueue_ms };
 
     memset(res, 0, sizeof(*res));
     mns_notification_init(&n);
@@ -338,10 +352,10 @@ void wrk_process(struct wrk_app *app, const struct mns_message *m,
         set_outcome(res, WRK_SKIP, "own_notification");
     } else {
         if (n.topic_owner[0]) {
-            owner = strtoll(n.topic_owner, NULL, 10);
+            from.topic_owner = strtoll(n.topic_owner, NULL, 10);
         }
-        wrk_process_event(app, mg_buf_str(&n.payload), n.payload.len, m->id,
-                          owner, res);
+        wrk_process_event(app, mg_buf_str(&n.payload), n.payload.len, &from,
+                          res);
     }
     mns_notification_release(&n);
 }

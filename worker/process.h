@@ -34,13 +34,19 @@ struct wrk_result {
 void wrk_process(struct wrk_app *app, const struct mns_message *m,
                  struct wrk_result *res);
 
+/* Where an event came from. */
+struct wrk_source_info {
+    const char *id;      /* message or request id, named in notifications */
+    int64_t topic_owner; /* account of the topic envelope; 0 when none */
+    int64_t enqueue_ms;  /* stable time for events that carry none; 0 */
+};
+
 /*
  * Process a Config event given as text, outside MNS (the Function Compute
  * path and tests): the same routing, checks and writes as a message.
- * source_id names the origin in notifications.
  */
 void wrk_process_event(struct wrk_app *app, const char *text, size_t len,
-                       const char *source_id, int64_t topic_owner,
+                       const struct wrk_source_info *from,
                        struct wrk_result *res);
 
 #endif

@@ -137,12 +137,16 @@ void wrk_dedupe_key(const struct wrk_subject *s, const char *rule_name,
     mg_buf_release(&b);
 }
 
+/* A notification lists this many grants at most (and how many more
+ * there were): a thousand would not fit an MNS message. */
+#define NOTICE_MAX_GRANTS 20
+
 static cJSON *grants_json(const struct wrk_verdict *v)
 {
     cJSON *arr = cJSON_CreateArray();
     size_t i;
 
-    for (i = 0; arr && i < v->ngrants; i++) {
+    for (i = 0; arr && i < v->ngrants && i < NOTICE_MAX_GRANTS; i++) {
         const struct wrk_grant *g = &v->grants[i];
         cJSON *o = cJSON_CreateObject();
 
@@ -177,6 +181,10 @@ static cJSON *extra_json(const struct wrk_origin *o,
     cJSON_AddStringToObject(x, "user", s->user_name);
     cJSON_AddStringToObject(x, "userId", s->resource_id);
     cJSON_AddItemToObject(x, "grants", grants_json(v));
+    if (v->ngrants > NOTICE_MAX_GRANTS) {
+        cJSON_AddNumberToObject(x, "grantsOmitted",
+                                (double)(v->ngrants - NOTICE_MAX_GRANTS));
+    }
     cJSON_AddBoolToObject(mfa, "bound", v->mfa_bound);
     if (v->mfa_bound) {
         cJSON_AddStringToObject(mfa, "type", v->mfa_type);

@@ -31,10 +31,15 @@ static void take_credentials(struct wrk_app *app,
     const char *secret = wrk_http_header(rq, "x-fc-access-key-secret");
     const char *token = wrk_http_header(rq, "x-fc-security-token");
 
-    if (id && secret &&
-        mg_cred_static_update(app->cred, id, secret, token) != 0) {
+    /* Only when no credentials were configured: a request must not
+     * replace the keys an operator set. */
+    if (id == NULL || secret == NULL ||
+        strcmp(mg_cred_source(app->cred), "fc") != 0) {
+        return;
+    }
+    if (mg_cred_static_update(app->cred, id, secret, token) != 0) {
         mg_log_warn("serve.credentials_refused",
-                    MG_LS("why", "keys too long, or not a static source"));
+                    MG_LS("why", "the keys do not fit"));
     }
 }
 
@@ -42,9 +47,10 @@ static void evaluate(struct wrk_app *app, const struct wrk_http_request *rq,
                      const char *request_id, struct wrk_http_reply *rp)
 {
     struct wrk_result res;
+    struct wrk_source_info from = { request_id, 0, 0 };
     char json[512];
 
-    wrk_process_event(app, rq->body, rq->body_len, request_id, 0, &res);
+    wrk_process_event(app, rq->body, rq->body_len, &from, &res);
     if (res.outcome == WRK_DONE || res.outcome == WRK_SKIP) {
         snprintf(json, sizeof(json), "{\"outcome\":\"%s\",\"what\":\"%s\"}",
                  res.outcome == WRK_DONE ? "done" : "skipped", res.what);
@@ -70,8 +76,8 @@ static void forward(struct wrk_app *app, const struct wrk_http_request *rq,
     if (mns_publish(app->mns, app->set.topic, rq->body, rq->body_len, NULL, id,
                     sizeof(id), &err) != 0) {
         mg_log_warn("serve.forward_failed", MG_LERR(&err));
-        snprintf(json, sizeof(json), "{\"outcome\":\"retry\",\"code\":\"%s\"}",
-                 err.code);
+        snprintf(json, sizeof(json), "{\"outcome\":\"%s\",\"code\":\"%s\"}",
+                 err.cls == MG_RETRY ? "retry" : "rejected", err.code);
         reply_json(rp, 0, json);
         return;
     }
@@ -133,7 +139,7 @@ int wrk_serve(struct wrk_app *app)
     char addr[96];
 
     listen_address(app, addr, sizeof(addr));
-    if (wrk_httpd_start(addr, handle, app, &http) != 0) {
+    if (wrk_httpd_start(addr, 1, handle, app, &http) != 0) {
         return 2;
     }
     mg_log_info("serve.started", MG_LS("mode", app->set.serve_mode),

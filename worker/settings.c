@@ -35,6 +35,13 @@ struct setting {
             sizeof(((struct wrk_settings *)0)->field), def, 0, 0, NULL, \
             section, help                                               \
     }
+/* A name: text of lo..hi bytes. */
+#define N(field, def, lo, hi, section, help)                              \
+    {                                                                     \
+#field, STR, offsetof(struct wrk_settings, field),                \
+            sizeof(((struct wrk_settings *)0)->field), def, lo, hi, NULL, \
+            section, help                                                 \
+    }
 #define I(field, def, lo, hi, section, help)                                 \
     {                                                                        \
 #field, INT, offsetof(struct wrk_settings, field), sizeof(int), def, \
@@ -75,21 +82,21 @@ static const struct setting table[] = {
       "Never contacted unless set."),
     C(config_api_version, "2020-09-07", "2020-09-07|2019-01-08", "Where",
       "Cloud Config API version used for PutEvaluations."),
-    S(queue, "mfaguard", "Where", "Queue the worker consumes."),
-    S(topic, "MNSTestConfig", "Where",
+    N(queue, "mfaguard", 1, 120, "Where", "Queue the worker consumes."),
+    N(topic, "MNSTestConfig", 1, 120, "Where",
       "Topic that feeds the queue (used by `mfaguard setup`)."),
-    S(subscription, "mfaguard", "Where",
+    N(subscription, "mfaguard", 1, 120, "Where",
       "Name of the queue's subscription to the topic."),
     C(subscription_format, "XML", "XML|JSON|SIMPLIFIED", "Where",
       "NotifyContentFormat of that subscription (`mfaguard setup`)."),
-    S(notify_topic, "MNSTestConfig", "Where",
+    N(notify_topic, "MNSTestConfig", 1, 120, "Where",
       "Topic that receives non-compliance notifications. It may feed the "
       "worker's own queue: the worker skips its own notifications."),
-    S(notify_tag, "mfaguard", "Where",
+    N(notify_tag, "mfaguard", 1, 16, "Where",
       "MessageTag of every notification (at most 16 characters)."),
-    S(dlq_queue, "mfaguard-dlq", "Where",
+    N(dlq_queue, "mfaguard-dlq", 1, 120, "Where",
       "Dead-letter queue: messages that cannot be processed, with why."),
-    S(rule_name, "mfaguard-ram-user-mfa", "Where",
+    N(rule_name, "mfaguard-ram-user-mfa", 1, 127, "Where",
       "Rule name written into notifications when the event names none."),
     S(resource_region, "global", "Where",
       "complianceRegionId for users found by a sweep (RAM is global)."),
@@ -216,7 +223,7 @@ static int set_int(const struct setting *t, int *field, const char *v,
     errno = 0;
     n = strtol(v, &end, 10);
     if (errno != 0 || end == v || *end != '\0') {
-        snprintf(errbuf, errlen, "%s: \"%s\" is not a whole number", t->name,
+        snprintf(errbuf, errlen, "%s: \"%.64s\" is not a whole number", t->name,
                  v);
         return -1;
     }
@@ -239,19 +246,25 @@ static int apply(struct wrk_settings *s, const struct setting *t, const char *v,
         return set_int(t, (int *)(void *)field, v, errbuf, errlen);
     case BOOL:
         if (parse_bool(v, (int *)(void *)field) != 0) {
-            snprintf(errbuf, errlen, "%s: \"%s\" is not true or false", t->name,
-                     v);
+            snprintf(errbuf, errlen, "%s: \"%.64s\" is not true or false",
+                     t->name, v);
             return -1;
         }
         return 0;
     case CHOICE:
         if (!choice_ok(t->choices, v)) {
-            snprintf(errbuf, errlen, "%s: \"%s\" is not one of %s", t->name, v,
-                     t->choices);
+            snprintf(errbuf, errlen, "%s: \"%.64s\" is not one of %s", t->name,
+                     v, t->choices);
             return -1;
         }
         break;
     case STR:
+        if (t->max > 0 &&
+            (strlen(v) < (size_t)t->min || strlen(v) > (size_t)t->max)) {
+            snprintf(errbuf, errlen, "%s: needs %ld to %ld characters", t->name,
+                     t->min, t->max);
+            return -1;
+        }
         break;
     }
     if (strlen(v) >= t->size) {
@@ -277,7 +290,7 @@ int wrk_settings_set(struct wrk_settings *s, const char *name,
 
 void wrk_settings_defaults(struct wrk_settings *s)
 {
-    char ignored[16];
+    char ignored[512];
     size_t i;
 
     memset(s, 0, sizeof(*s));
@@ -306,7 +319,13 @@ static int load_line(struct wrk_settings *s, char *line, const char *path,
 {
     char msg[300];
     char *eq;
+    char *hash;
     char *p = trim(line);
+
+    /* A UTF-8 byte order mark some editors put first is not text. */
+    if (lineno == 1 && strncmp(p, "\xef\xbb\xbf", 3) == 0) {
+        p = trim(p + 3);
+    }
 
     if (*p == '\0' || *p == '#') {
         return 0;
@@ -318,6 +337,13 @@ static int load_line(struct wrk_settings *s, char *line, const char *path,
         return -1;
     }
     *eq = '\0';
+    /* "name = value   # note": a '#' after whitespace starts a note. */
+    for (hash = eq + 1; (hash = strchr(hash, '#')) != NULL; hash++) {
+        if (hash[-1] == ' ' || hash[-1] == '\t') {
+            *hash = '\0';
+            break;
+        }
+    }
     if (wrk_settings_set(s, trim(p), trim(eq + 1), msg, sizeof(msg)) != 0) {
         snprintf(errbuf, errlen, "%s:%d: %s", path, lineno, msg);
         return -1;
@@ -456,6 +482,9 @@ void wrk_settings_write_example(FILE *out)
             snprintf(note, sizeof(note), "(%s; %ld..%ld)", var, t->min, t->max);
         } else if (t->kind == CHOICE) {
             snprintf(note, sizeof(note), "(%s; one of %s)", var, t->choices);
+        } else if (t->kind == STR && t->max > 0) {
+            snprintf(note, sizeof(note), "(%s; %ld..%ld characters)", var,
+                     t->min, t->max);
         } else {
             snprintf(note, sizeof(note), "(%s)", var);
         }
@@ -479,7 +508,10 @@ void wrk_settings_write_markdown(FILE *out)
         const struct setting *t = &table[i];
         char allowed[96] = "text";
 
-        if (t->kind == INT) {
+        if (t->kind == STR && t->max > 0) {
+            snprintf(allowed, sizeof(allowed), "text, %ld..%ld characters",
+                     t->min, t->max);
+        } else if (t->kind == INT) {
             snprintf(allowed, sizeof(allowed), "%ld..%ld", t->min, t->max);
         } else if (t->kind == BOOL) {
             snprintf(allowed, sizeof(allowed), "true, false");

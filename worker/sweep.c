@@ -742,7 +742,9 @@ int wrk_sweep(struct wrk_app *app, const struct wrk_sweep_request *rq,
     *subjects = NULL;
     *verdicts = NULL;
     *n = 0;
-    if (strcmp(rq->mode, "users") == 0) {
+    /* No patterns: every user is NOT_APPLICABLE, and the per-user path
+     * says so without a RAM call each. */
+    if (strcmp(rq->mode, "users") == 0 || rq->rule->npatterns == 0) {
         return sweep_users(app, rq, subjects, verdicts, n, err);
     }
     return sweep_policies(app, rq, subjects, verdicts, n, err);

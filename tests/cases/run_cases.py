@@ -32,13 +32,23 @@ DEFAULT_CASES = os.path.normpath(os.path.join(HERE, "..", "..", "..",
                                               "shared", "cases"))
 
 
+def as_object(value):
+    """Config events may carry nested objects as JSON text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}
+
+
 def resource_names(case):
     """complianceResourceId -> name, from the account and the event."""
     names = {}
     body = case.get("body")
     if isinstance(body, dict):
-        ci = (body.get("invokingEvent") or {}).get("configurationItem") or \
-            body.get("configurationItem") or {}
+        ci = as_object(as_object(body.get("invokingEvent")).get(
+            "configurationItem")) or as_object(body.get("configurationItem"))
         if ci.get("resourceId") is not None:
             names[str(ci["resourceId"])] = ci.get("resourceName")
     for user in case["account"].get("users", []):

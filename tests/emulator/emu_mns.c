@@ -235,7 +235,7 @@ static void h_create_queue(struct emu_ctx *c)
     struct emu_queue_attrs a;
     struct emu_queue *q;
     xmlDocPtr doc;
-    char path[256];
+    char path[300];
 
     emu_queue_defaults(&a);
     if (check_queue_name(c, c->arg[0]) != 0 ||
@@ -899,8 +899,62 @@ static void h_change_visibility(struct emu_ctx *c)
     pthread_mutex_unlock(&emu_g.lock);
 }
 
+/* Length of the UTF-8 sequence at p whose code point XML allows; 0 when
+ * invalid or forbidden. */
+static size_t xml_char(const unsigned char *p, size_t left)
+{
+    unsigned int cp;
+    size_t n;
+    size_t i;
+
+    if (p[0] < 0x80) {
+        return p[0] >= 0x20 || p[0] == '\t' || p[0] == '\n' || p[0] == '\r';
+    }
+    n = (p[0] & 0xE0) == 0xC0   ? 2
+        : (p[0] & 0xF0) == 0xE0 ? 3
+        : (p[0] & 0xF8) == 0xF0 ? 4
+                                : 0;
+    if (n == 0 || n > left) {
+        return 0;
+    }
+    cp = p[0] & (0x7F >> n);
+    for (i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (p[i] & 0x3F);
+    }
+    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+        (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)) ||
+        (cp >= 0xD800 && cp <= 0xDFFF) || cp == 0xFFFE || cp == 0xFFFF) {
+        return 0;
+    }
+    return n;
+}
+
+int emu_mns_xml_text_ok(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *)s;
+
+    while (n > 0) {
+        size_t k = xml_char(p, n);
+
+        if (k == 0) {
+            return 0;
+        }
+        p += k;
+        n -= k;
+    }
+    return 1;
+}
+
 void emu_mns_send_raw(struct emu_ctx *c, const char *queue, long long delay)
 {
+    if (!emu_mns_xml_text_ok(c->body, c->body_len)) {
+        emu_fail(c, 400, "InvalidArgument",
+                 "The message body is not text XML can carry.");
+        return;
+    }
     struct emu_queue *q;
     struct emu_msg *m = NULL;
 

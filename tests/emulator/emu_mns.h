@@ -66,6 +66,14 @@ void emu_h_list_subscriptions(struct emu_ctx *c);
 /* Admin helpers that share the MNS code paths (emu_topic.c, emu_mns.c).
  * Both answer in c; tag and id may be NULL. */
 void emu_mns_publish_raw(struct emu_ctx *c, const char *topic, const char *tag);
+/*
+ * Can the bytes travel as XML text, as a real MessageBody must: valid
+ * UTF-8 without the characters XML 1.0 forbids (controls other than tab,
+ * CR and LF; U+FFFE, U+FFFF)? The admin routes check this, so that they
+ * refuse what the signed API refuses.
+ */
+int emu_mns_xml_text_ok(const char *s, size_t n);
+
 void emu_mns_send_raw(struct emu_ctx *c, const char *queue, long long delay);
 
 #endif

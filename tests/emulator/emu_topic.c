@@ -261,6 +261,11 @@ void emu_mns_publish_raw(struct emu_ctx *c, const char *topic, const char *tag)
 {
     char id[64];
 
+    if (!emu_mns_xml_text_ok(c->body, c->body_len)) {
+        emu_fail(c, 400, "InvalidArgument",
+                 "The message body is not text XML can carry.");
+        return;
+    }
     pthread_mutex_lock(&emu_g.lock);
     if (publish_checked(c, topic, c->body, c->body_len, tag, id, sizeof(id)) ==
         0) {

@@ -761,6 +761,31 @@ static void test_parse_drops_oversize_body(void)
     inbox_release(&b);
 }
 
+/* One body with a byte XML cannot hold must not make the whole batch
+ * unreadable forever: the intact messages come through. */
+static void test_parse_recovers_intact_messages(void)
+{
+    const char *xml =
+        "<Messages><Message><MessageId>m1</MessageId><ReceiptHandle>r1"
+        "</ReceiptHandle><MessageBody>ok</MessageBody></Message>"
+        "<Message><MessageId>m2</MessageId><ReceiptHandle>r2"
+        "</ReceiptHandle><MessageBody>bad\x01byte</MessageBody></Message>"
+        "<Message><MessageId>m3</MessageId><ReceiptHandle>r3"
+        "</ReceiptHandle><MessageBody>fine</MessageBody></Message>"
+        "</Messages>";
+    struct inbox b;
+    struct mg_error err;
+    int n;
+
+    inbox_init(&b);
+    n = parse(xml, &b, 4, &err);
+    CHECK(n >= 1);
+    CHECK(err.cls == MG_OK);
+    CHECK_STR(b.m[0].id, "m1");
+    CHECK_STR(mg_buf_str(&b.m[0].body), "ok");
+    inbox_release(&b);
+}
+
 static void test_parse_refuses_broken_answers(void)
 {
     const char *broken[] = {
@@ -1362,6 +1387,30 @@ static void test_body_size_limits(void)
     check_refused(big, MNS_MAX_BODY + 1, "BodyTooLarge");
     check_decoded(big, MNS_MAX_BODY, MNS_ENVELOPE_NONE, 0, big, MNS_MAX_BODY);
     free(big);
+}
+
+/* MIME encoders wrap Base64 at 76 columns; only line breaks may sit
+ * inside it. */
+static void test_base64_with_line_breaks(void)
+{
+    const char *event = "{\"resultToken\":\"t\",\"invokingEvent\":{}}";
+    struct mg_buf b64 = MG_BUF_INIT(1024);
+    struct mg_buf wrapped = MG_BUF_INIT(1024);
+    size_t i;
+
+    mg_b64_encode(&b64, event, strlen(event));
+    for (i = 0; i < b64.len; i += 20) {
+        mg_buf_add(&wrapped, b64.data + i, b64.len - i < 20 ? b64.len - i : 20);
+        mg_buf_adds(&wrapped, "\r\n");
+    }
+    check_text(wrapped.data, MNS_ENVELOPE_NONE, 1, event);
+    mg_buf_reset(&wrapped);
+    mg_buf_add(&wrapped, b64.data, 8);
+    mg_buf_adds(&wrapped, " ");
+    mg_buf_adds(&wrapped, b64.data + 8);
+    check_text(wrapped.data, MNS_ENVELOPE_NONE, 0, wrapped.data);
+    mg_buf_release(&b64);
+    mg_buf_release(&wrapped);
 }
 
 static void test_nul_bytes(void)
@@ -1983,6 +2032,7 @@ static void run_offline_tests(void)
     RUN(test_parse_keeps_non_ascii_body);
     RUN(test_parse_drops_oversize_body);
     RUN(test_parse_refuses_broken_answers);
+    RUN(test_parse_recovers_intact_messages);
     RUN(test_parse_error_document);
     RUN(test_error_codes_classified);
     RUN(test_parse_batch_delete_errors);
@@ -1999,6 +2049,7 @@ static void run_offline_tests(void)
     RUN(test_hostile_xml_refused);
     RUN(test_body_size_limits);
     RUN(test_nul_bytes);
+    RUN(test_base64_with_line_breaks);
     RUN(test_envelope_edges);
 }
 

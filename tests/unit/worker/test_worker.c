@@ -406,7 +406,7 @@ static void test_http_server_requests(void)
     char big[20000];
     int port;
 
-    CHECK(wrk_httpd_start("127.0.0.1:0", echo, NULL, &h) == 0);
+    CHECK(wrk_httpd_start("127.0.0.1:0", 1, echo, NULL, &h) == 0);
     port = wrk_httpd_port(h);
     exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", out,
              sizeof(out));
