@@ -73,7 +73,7 @@ static long read_head(int fd, char *buf, size_t *have)
     }
 }
 
-static int parse_head(char *head, struct wrk_http_request *rq)
+int wrk_http_parse_head(char *head, struct wrk_http_request *rq)
 {
     char *save = NULL;
     char *line = strtok_r(head, "\r\n", &save);
@@ -234,7 +234,7 @@ static long serve_one(struct wrk_httpd *h, int fd, char **buf, size_t *cap,
     memcpy(head, *buf, (size_t)hlen);
     head[hlen] = '\0';
     memset(&rq, 0, sizeof(rq));
-    if (parse_head(head, &rq) != 0) {
+    if (wrk_http_parse_head(head, &rq) != 0) {
         reply_error(fd, 400, "bad request\n");
         return -1;
     }

@@ -31,6 +31,14 @@ struct wrk_http_reply {
     char headers[512]; /* extra "Name: value\r\n" lines */
 };
 
+/*
+ * Split a request head (request line and header lines, NUL-terminated,
+ * without the blank line) in place into rq: method, path, query and up to
+ * 64 headers, all pointing into head. Returns 0, or -1 for a head that is
+ * not HTTP. Exposed for the fuzzer.
+ */
+int wrk_http_parse_head(char *head, struct wrk_http_request *rq);
+
 /* Value of a request header (name compared without case), or NULL. */
 const char *wrk_http_header(const struct wrk_http_request *rq,
                             const char *name);

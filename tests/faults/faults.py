@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -202,6 +203,20 @@ def check(emu, msgs, published, verdicts):
     return c
 
 
+def secrets_in_logs(logdir):
+    """Log files holding the secret or a whole result token (the tokens
+    of make_messages all have one shape)."""
+    whole_token = re.compile(r"fault-token-\d{6}-x{40}")
+    bad = 0
+    for name in os.listdir(logdir):
+        with open(os.path.join(logdir, name), encoding="utf-8",
+                  errors="replace") as f:
+            text = f.read()
+        if harness.KEY_SECRET in text or whole_token.search(text):
+            bad += 1
+    return bad
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--mfaguard", required=True)
@@ -265,6 +280,7 @@ def main():
                          throttle_burst={"period_ms": 0, "length_ms": 0})
             fleet.stop()
         counts = check(emu, msgs, published, verdicts)
+        counts["secrets_in_logs"] = secrets_in_logs(logdir)
         counts.update({"sigkill": kills, "sigterm": terms,
                        "seconds": round(time.time() - started, 1),
                        "injected": emu.stats()["injected"]})
@@ -275,7 +291,8 @@ def main():
         with open(args.json, "w") as f:
             json.dump(counts, f, indent=2)
     bad = counts["lost"] or counts["early_deletions"] or \
-        counts["wrong_verdicts"] or counts["left_in_queue"]
+        counts["wrong_verdicts"] or counts["left_in_queue"] or \
+        counts["secrets_in_logs"]
     print("RESULT: %s" % ("FAILED" if bad else "nothing lost, nothing "
                           "deleted early"))
     return 1 if bad else 0
