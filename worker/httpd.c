@@ -50,12 +50,16 @@ const char *wrk_http_header(const struct wrk_http_request *rq, const char *name)
     return NULL;
 }
 
-/* Read until the buffer holds a whole head ("\r\n\r\n"); return its
- * length, 0 when the peer closed, -1 on error or a head too large. */
+/* Read until the buffer holds a whole head ("\r\n\r\n") within its
+ * first HEAD_MAX bytes; return its length, 0 when the peer closed, -1 on
+ * error or a head too large. The buffer may already hold more than
+ * HEAD_MAX bytes (a pipelined request behind a large body): only the
+ * first HEAD_MAX count as the head. */
 static long read_head(int fd, char *buf, size_t *have)
 {
     for (;;) {
-        char *end = *have >= 4 ? memmem(buf, *have, "\r\n\r\n", 4) : NULL;
+        size_t look = *have < HEAD_MAX ? *have : HEAD_MAX;
+        char *end = look >= 4 ? memmem(buf, look, "\r\n\r\n", 4) : NULL;
         struct pollfd p = { fd, POLLIN, 0 };
         ssize_t n;
 
@@ -191,7 +195,8 @@ static int read_body(int fd, char **buf, size_t *cap, size_t *have, size_t need)
         if (poll(&pf, 1, IDLE_MS) <= 0) {
             return -1;
         }
-        n = read(fd, *buf + *have, *cap - *have);
+        /* This body and no more: what follows is the next request. */
+        n = read(fd, *buf + *have, need - *have);
         if (n <= 0) {
             return -1;
         }
@@ -228,7 +233,7 @@ static long serve_one(struct wrk_httpd *h, int fd, char **buf, size_t *cap,
     const char *conn;
     int keep;
 
-    if (hlen <= 0) {
+    if (hlen <= 0 || hlen > HEAD_MAX) {
         return -1;
     }
     memcpy(head, *buf, (size_t)hlen);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "common/buf.h"
 #include "common/error.h"
 #include "ram/policy.h"
 #include "worker/cache.h"
@@ -399,6 +400,33 @@ static void exchange(int port, const char *req, char *out, size_t outlen)
     close(fd);
 }
 
+/* A large body, then a request whose trailing bytes run far past the
+ * head limit, on one keep-alive connection: once overflowed a stack
+ * buffer (found by reading the code while writing the fuzzers). */
+static void test_http_server_pipelined_large_bodies(void)
+{
+    struct wrk_httpd *h = NULL;
+    struct mg_buf req = MG_BUF_INIT(1u << 20);
+    char out[4096];
+    size_t i;
+
+    CHECK(wrk_httpd_start("127.0.0.1:0", 1, echo, NULL, &h) == 0);
+    mg_buf_adds(&req, "POST /a HTTP/1.1\r\nContent-Length: 200000\r\n\r\n");
+    for (i = 0; i < 200000; i++) {
+        mg_buf_addc(&req, 'a');
+    }
+    mg_buf_adds(&req, "POST /b HTTP/1.1\r\nContent-Length: 50000\r\n\r\n");
+    for (i = 0; i < 150000; i++) {
+        mg_buf_addc(&req, 'b');
+    }
+    mg_buf_adds(&req, "\r\n\r\n");
+    exchange(wrk_httpd_port(h), req.data, out, sizeof(out));
+    CHECK(strstr(out, "POST /a 200000") != NULL);
+    CHECK(strstr(out, "POST /b 50000") != NULL);
+    mg_buf_release(&req);
+    wrk_httpd_stop(h);
+}
+
 static void test_http_server_requests(void)
 {
     struct wrk_httpd *h = NULL;
@@ -444,5 +472,6 @@ int main(void)
     RUN(test_example_file_loads_back_to_the_defaults);
     RUN(test_cache_bounds_ttl_and_invalidation);
     RUN(test_http_server_requests);
+    RUN(test_http_server_pipelined_large_bodies);
     CHECK_MAIN_END();
 }
