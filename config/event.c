@@ -230,7 +230,10 @@ static int read_user_name(struct parts *p, const cJSON *item,
         name = res->name;
         what = "resourceName as user name";
     }
-    if (!is_ram_user(res) &&
+    /* A resource name that cannot be a user name (too long for one) only
+     * leaves the user unknown: the worker refuses to check such an event,
+     * but a notification that names it still reads back, and is skipped. */
+    if ((!is_ram_user(res) || name == res->name) &&
         (strlen(name) >= sizeof(res->user_name) || !cfg_utf8_valid(name))) {
         return 0;
     }
