@@ -9,9 +9,8 @@
 
 #include "common/banned.h"
 
-#define DEFAULT_LIMIT 200000
-#define MIN_SLOTS     1024
-#define NO_STATE      UINT32_MAX
+#define MIN_SLOTS 1024
+#define NO_STATE  UINT32_MAX
 
 /* Explored states are kept whole; this caps their memory at 32 MiB. */
 #define MAX_STATE_WORDS ((size_t)1 << 22)
@@ -104,7 +103,7 @@ struct ram_fa *ram_fa_new(void)
     struct ram_fa *fa = calloc(1, sizeof(*fa));
 
     if (fa != NULL) {
-        fa->limit = DEFAULT_LIMIT;
+        fa->limit = RAM_FA_DEFAULT_LIMIT;
     }
     return fa;
 }
@@ -135,7 +134,7 @@ void ram_fa_clear(struct ram_fa *fa)
 
 void ram_fa_set_limit(struct ram_fa *fa, size_t states)
 {
-    fa->limit = states ? states : DEFAULT_LIMIT;
+    fa->limit = states ? states : RAM_FA_DEFAULT_LIMIT;
 }
 
 size_t ram_fa_explored(const struct ram_fa *fa)

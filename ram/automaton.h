@@ -54,6 +54,9 @@ int ram_fa_nonempty(struct ram_fa *fa, struct mg_error *err);
  */
 int ram_fa_witness(const struct ram_fa *fa, char *out, size_t cap);
 
+/* The most states one question may explore unless told otherwise. */
+#define RAM_FA_DEFAULT_LIMIT 200000
+
 /* The most states one question may explore; 0 restores the default. */
 void ram_fa_set_limit(struct ram_fa *fa, size_t states);
 

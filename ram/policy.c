@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "ram/automaton.h"
 #include "ram/document.h"
 #include "ram/glob.h"
@@ -37,6 +38,14 @@ struct dview {
     size_t set0; /* one range per NotAction Deny, in analysis.sets */
 };
 
+/*
+ * The automaton states one analysis (one user's policies) may explore in
+ * all its questions together. Real policies need a few hundred; a
+ * handful of pathological wildcard patterns could otherwise take seconds
+ * for every user who holds them. Past it, what is left counts as granted.
+ */
+#define ANALYSIS_BUDGET 500000
+
 struct analysis {
     const struct ram_source *src;
     size_t nsrc;
@@ -49,6 +58,7 @@ struct analysis {
     struct range *sets;
     const char **setpat;
     struct ram_fa *fa; /* made by the first question that needs it */
+    size_t budget;     /* automaton states left for this analysis */
     int first_only;
     struct ram_grant_list *out;
     struct mg_error *err;
@@ -241,7 +251,25 @@ static int ask(struct analysis *an, const struct dview *d, const char *action,
             rc |= ram_fa_glob(fa, not_action[i]);
         }
     }
-    return rc != 0 ? nomem(an->err) : ram_fa_nonempty(fa, an->err);
+    if (rc != 0) {
+        return nomem(an->err);
+    }
+    if (an->budget == 0) {
+        /* Spent: an unfinished analysis must never read as "nothing is
+         * granted". */
+        return 1;
+    }
+    ram_fa_set_limit(fa, an->budget < RAM_FA_DEFAULT_LIMIT
+                             ? an->budget
+                             : RAM_FA_DEFAULT_LIMIT);
+    rc = ram_fa_nonempty(fa, an->err);
+    an->budget -=
+        ram_fa_explored(fa) < an->budget ? ram_fa_explored(fa) : an->budget;
+    if (an->budget == 0) {
+        mg_log_warn("ram.analysis.budget_spent",
+                    MG_LI("states", ANALYSIS_BUDGET));
+    }
+    return rc;
 }
 
 static int no_denies(const struct analysis *an, const struct dview *d)
@@ -404,6 +432,7 @@ static int analyze(const struct ram_source *src, size_t n,
     int rc;
 
     memset(&an, 0, sizeof(an));
+    an.budget = ANALYSIS_BUDGET;
     an.src = src;
     an.nsrc = n;
     an.nd = ndangerous;

@@ -36,6 +36,7 @@ void test_analysis_grant_order_and_action(void);
 void test_analysis_sources_sort(void);
 void test_analysis_may_grant_and_has_deny(void);
 void test_analysis_bound_keeps_grant(void);
+void test_analysis_budget_keeps_grants(void);
 void test_analysis_brute_force(void);
 void test_analysis_benchmark(void);
 

@@ -40,6 +40,7 @@ int main(void)
     RUN(test_analysis_sources_sort);
     RUN(test_analysis_may_grant_and_has_deny);
     RUN(test_analysis_bound_keeps_grant);
+    RUN(test_analysis_budget_keeps_grants);
     RUN(test_analysis_brute_force);
     RUN(test_analysis_benchmark);
 
