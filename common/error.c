@@ -13,6 +13,10 @@ void mg_error_clear(struct mg_error *e)
 
 static int fill(struct mg_error *e, enum mg_class cls, const char *code,
                 const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static int fill(struct mg_error *e, enum mg_class cls, const char *code,
+                const char *fmt, va_list ap)
 {
     e->cls = cls;
     snprintf(e->code, sizeof(e->code), "%s", code ? code : "");

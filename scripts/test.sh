@@ -2,13 +2,14 @@
 # The test command: install what is missing, build with warnings as
 # errors, and run every test under ctest (unit tests, the emulator and its
 # interop tests with Alibaba's Node.js SDKs, integration tests of the real
-# binary, every case in ../shared/cases, the format check and short fuzz
-# runs). Then the same suite again, built with AddressSanitizer and
-# UndefinedBehaviorSanitizer. Every server a test needs is started by
-# that test on 127.0.0.1 and stopped by it.
+# binary, every case in ../shared/cases, the format check). Then the same
+# suite again, built with AddressSanitizer and UndefinedBehaviorSanitizer,
+# and last a short run of every libFuzzer target (clang, build/fuzz).
+# Every server a test needs is started by that test on 127.0.0.1 and
+# stopped by it.
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh --quick    one build, no sanitizer pass
+#   scripts/test.sh --quick    one build, no sanitizer or fuzz pass
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,5 +35,13 @@ if [ "$quick" -eq 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     run_suite build/asan -DCMAKE_BUILD_TYPE=Debug -DMFAGUARD_SANITIZE=ON
+
+  # The fuzz build instruments every library, so it has its own
+  # directory and builds only the fuzz programs; tests/fuzz/README.md.
+  echo "== short fuzz runs (build/fuzz)"
+  cmake -S . -B build/fuzz -DCMAKE_C_COMPILER=clang -DMFAGUARD_FUZZ=ON \
+    -DMFAGUARD_WERROR=ON >/dev/null
+  cmake --build build/fuzz -j"$jobs" --target fuzzers
+  (cd build/fuzz && ctest --output-on-failure -L fuzz -j"$jobs")
 fi
 echo "== all tests passed"

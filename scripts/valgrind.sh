@@ -22,7 +22,8 @@ WRAP
 chmod +x "$wrapper"
 
 export MFAGUARD_BIN=$wrapper
-export EMULATOR_BIN=$(pwd)/$build/tests/emulator/mfaguard-emulator
+EMULATOR_BIN=$(pwd)/$build/tests/emulator/mfaguard-emulator
+export EMULATOR_BIN
 python3 tests/cases/run_cases.py --mfaguard "$wrapper" \
   --emulator "$EMULATOR_BIN" --timeout 600 --logs "$logs/cases"
 (cd tests/it && python3 -m unittest test_hostile test_surfaces test_docs)
@@ -32,7 +33,7 @@ for f in "$logs"/vg-*.log; do
   [ -s "$f" ] || continue
   echo "== $f"; cat "$f"; bad=1
 done
-runs=$(ls "$logs"/vg-*.log | wc -l)
+runs=$(find "$logs" -maxdepth 1 -name 'vg-*.log' | wc -l)
 if [ $bad -ne 0 ]; then
   echo "valgrind found errors or leaks (logs in $logs)"
   exit 1
