@@ -1,5 +1,6 @@
 #include "common/buf.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,22 @@ char *mg_buf_detach(struct mg_buf *b, size_t *len)
     b->len = 0;
     b->cap = 0;
     return p;
+}
+
+void *mg_grow(void *v, size_t n, size_t *cap, size_t size)
+{
+    size_t want = *cap ? *cap * 2 : 8;
+    void *q;
+
+    if (n < *cap) {
+        return v;
+    }
+    if (size == 0 || want > SIZE_MAX / size) {
+        return NULL;
+    }
+    q = realloc(v, want * size);
+    if (q != NULL) {
+        *cap = want;
+    }
+    return q;
 }

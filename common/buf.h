@@ -57,4 +57,12 @@ void mg_buf_release(struct mg_buf *b);
  */
 char *mg_buf_detach(struct mg_buf *b, size_t *len);
 
+/*
+ * Room for element n of a growing array v of *cap elements of size bytes
+ * each: v itself when n < *cap, else v moved to a doubled capacity (at
+ * least 8), *cap updated. NULL when memory ran out; v is then untouched
+ * and still the caller's to free.
+ */
+void *mg_grow(void *v, size_t n, size_t *cap, size_t size);
+
 #endif

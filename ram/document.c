@@ -8,6 +8,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/json.h"
 
@@ -50,28 +51,6 @@ static int nomem(struct mg_error *err)
 {
     return mg_error_set(err, MG_RETRY, "NoMemory",
                         "out of memory parsing a policy");
-}
-
-/*
- * Room for element n of an array of the policy: the array, moved if it
- * had to grow, or NULL when memory ran out (the old one is kept).
- */
-static void *room(void *v, size_t *cap, size_t n, size_t size)
-{
-    size_t want = *cap ? *cap * 2 : 8;
-    void *q;
-
-    if (n < *cap) {
-        return v;
-    }
-    if (want > SIZE_MAX / size) {
-        return NULL;
-    }
-    q = realloc(v, want * size);
-    if (q != NULL) {
-        *cap = want;
-    }
-    return q;
 }
 
 /*
@@ -146,7 +125,7 @@ static int add_pattern(struct parser *ps, const char *s)
                  RAM_POLICY_MAX_PATTERN_BYTES);
         return invalid(ps, msg);
     }
-    q = room(p->pattern, &ps->pattern_cap, p->npattern, sizeof(*p->pattern));
+    q = mg_grow(p->pattern, p->npattern, &ps->pattern_cap, sizeof(*p->pattern));
     if (q == NULL) {
         return nomem(ps->err);
     }
@@ -275,7 +254,7 @@ static int add_value(struct parser *ps, const cJSON *v)
     } else if (!cJSON_IsNull(v)) {
         return invalid(ps, "a Condition value is a list or an object");
     }
-    q = room(p->value, &ps->value_cap, p->nvalue, sizeof(*p->value));
+    q = mg_grow(p->value, p->nvalue, &ps->value_cap, sizeof(*p->value));
     if (q == NULL) {
         return nomem(ps->err);
     }
@@ -306,7 +285,7 @@ static int add_key(struct parser *ps, const cJSON *k)
         return -1;
     }
     ck.nvalue = p->nvalue - ck.value0;
-    q = room(p->key, &ps->key_cap, p->nkey, sizeof(*p->key));
+    q = mg_grow(p->key, p->nkey, &ps->key_cap, sizeof(*p->key));
     if (q == NULL) {
         return nomem(ps->err);
     }
@@ -353,7 +332,7 @@ static int read_condition(struct parser *ps, struct ram_statement *st,
             }
         }
         op.nkey = p->nkey - op.key0;
-        q = room(p->op, &ps->op_cap, p->nop, sizeof(*p->op));
+        q = mg_grow(p->op, p->nop, &ps->op_cap, sizeof(*p->op));
         if (q == NULL) {
             return nomem(ps->err);
         }
@@ -502,7 +481,7 @@ static int read_statement(struct parser *ps, const cJSON *obj)
     }
     derive(p, &st);
 
-    q = room(p->stmt, &ps->stmt_cap, p->nstmt, sizeof(*p->stmt));
+    q = mg_grow(p->stmt, p->nstmt, &ps->stmt_cap, sizeof(*p->stmt));
     if (q == NULL) {
         return nomem(ps->err);
     }

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "ram/automaton.h"
@@ -340,20 +341,12 @@ static void name_action(char *out, size_t cap, const char *pattern)
 
 static int add_grant(struct ram_grant_list *l, const struct ram_grant *g)
 {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 8;
-        struct ram_grant *v;
+    struct ram_grant *v = mg_grow(l->v, l->n, &l->cap, sizeof(*v));
 
-        if (cap > SIZE_MAX / sizeof(*v)) {
-            return -1;
-        }
-        v = realloc(l->v, cap * sizeof(*v));
-        if (v == NULL) {
-            return -1;
-        }
-        l->v = v;
-        l->cap = cap;
+    if (v == NULL) {
+        return -1;
     }
+    l->v = v;
     l->v[l->n++] = *g;
     return 0;
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/error.h"
 #include "common/rpc.h"
 #include "ram/decode.h"
@@ -523,28 +524,9 @@ int ram_list_virtual_mfa_devices(struct ram_client *c,
     return 0;
 }
 
-/* Room for one more element: the array, moved if it grew, or NULL. */
-static void *room(void *v, size_t n, size_t *cap, size_t size)
-{
-    size_t want = *cap ? *cap * 2 : 16;
-    void *q;
-
-    if (n < *cap) {
-        return v;
-    }
-    if (want > SIZE_MAX / size) {
-        return NULL;
-    }
-    q = realloc(v, want * size);
-    if (q != NULL) {
-        *cap = want;
-    }
-    return q;
-}
-
 int ram_user_list_add(struct ram_user_list *l, const struct ram_user *u)
 {
-    struct ram_user *v = room(l->v, l->n, &l->cap, sizeof(*v));
+    struct ram_user *v = mg_grow(l->v, l->n, &l->cap, sizeof(*v));
 
     if (v == NULL) {
         return -1;
@@ -557,7 +539,7 @@ int ram_user_list_add(struct ram_user_list *l, const struct ram_user *u)
 int ram_policy_list_add(struct ram_policy_list *l,
                         const struct ram_policy_ref *p)
 {
-    struct ram_policy_ref *v = room(l->v, l->n, &l->cap, sizeof(*v));
+    struct ram_policy_ref *v = mg_grow(l->v, l->n, &l->cap, sizeof(*v));
 
     if (v == NULL) {
         return -1;
@@ -576,7 +558,7 @@ int ram_name_list_add(struct ram_name_list *l, const char *name)
     if (n >= sizeof(*v)) {
         return -1;
     }
-    v = room(l->v, l->n, &l->cap, sizeof(*v));
+    v = mg_grow(l->v, l->n, &l->cap, sizeof(*v));
     if (v == NULL) {
         return -1;
     }
@@ -587,7 +569,7 @@ int ram_name_list_add(struct ram_name_list *l, const char *name)
 
 int ram_vmfa_list_add(struct ram_vmfa_list *l, const struct ram_vmfa *m)
 {
-    struct ram_vmfa *v = room(l->v, l->n, &l->cap, sizeof(*v));
+    struct ram_vmfa *v = mg_grow(l->v, l->n, &l->cap, sizeof(*v));
 
     if (v == NULL) {
         return -1;

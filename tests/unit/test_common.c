@@ -1,6 +1,7 @@
 /* Unit tests of the shared layer: signing vectors from the reference,
  * encodings, exact JSON integers, safe XML, the logger and the pool. */
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,31 @@ static void test_buf_limit(void)
     CHECK_STR(b.data, "42-x");
     mg_buf_release(&b);
     CHECK_STR(mg_buf_str(&b), "");
+}
+
+/* A growing array keeps its elements, and refuses sizes that overflow. */
+static void test_grow(void)
+{
+    size_t cap = 0;
+    int *v = NULL;
+    int *w;
+    size_t i;
+
+    for (i = 0; i < 100; i++) {
+        w = mg_grow(v, i, &cap, sizeof(*v));
+        CHECK(w != NULL);
+        v = w;
+        v[i] = (int)i;
+    }
+    CHECK_INT(cap, 128);
+    CHECK(mg_grow(v, 100, &cap, sizeof(*v)) == v);
+    for (i = 0; i < 100; i++) {
+        CHECK_INT(v[i], i);
+    }
+    cap = SIZE_MAX / 4;
+    CHECK(mg_grow(v, cap, &cap, sizeof(*v)) == NULL);
+    CHECK(cap == SIZE_MAX / 4);
+    free(v);
 }
 
 static void test_hmac_primitive(void)
@@ -468,6 +494,7 @@ int main(void)
 {
     mg_xml_global_init();
     RUN(test_buf_limit);
+    RUN(test_grow);
     RUN(test_hmac_primitive);
     RUN(test_percent_encoding);
     RUN(test_rpc_vectors_t1_t2);
