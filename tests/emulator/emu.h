@@ -43,6 +43,7 @@ enum emu_style {
 #define EMU_MAX_HEADERS 128
 
 struct emu_ctx;
+struct emu_rpc_action;
 typedef void (*emu_handler)(struct emu_ctx *c);
 
 struct emu_ctx {
@@ -66,8 +67,9 @@ struct emu_ctx {
     enum emu_style style;
     const char *action; /* "GetUser", "ReceiveMessage"; NULL if unknown */
     emu_handler handler;
-    unsigned flags;   /* route flags of the owning service */
-    char arg[2][256]; /* path captures, decoded */
+    const struct emu_rpc_action *rpc; /* the RPC action, when one */
+    unsigned flags;                   /* route flags of the owning service */
+    char arg[2][256];                 /* path captures, decoded */
     char key_id[128]; /* the AccessKeyId that signed, once verified */
     char request_id[40];
 

@@ -286,35 +286,31 @@ static void resource_detail(cJSON *root, const struct emu_user *u,
     free(conf);
 }
 
-static void h_get_discovered_resource(struct emu_ctx *c)
+/* A fill function (emu_rpc.h): runs with the state lock held. */
+static int get_discovered_resource(struct emu_ctx *c, cJSON *root)
 {
     const char *id = emu_rpc_need(c, "ResourceId");
     const char *type = id ? emu_rpc_need(c, "ResourceType") : NULL;
     const char *region = type ? emu_rpc_need(c, "Region") : NULL;
     struct emu_user *u = NULL;
-    cJSON *root;
 
-    if (region == NULL || (root = emu_rpc_answer(c)) == NULL) {
-        return;
+    if (region == NULL) {
+        return -1;
     }
-    pthread_mutex_lock(&emu_g.lock);
     if (strcmp(type, "ACS::RAM::User") == 0) {
         u = emu_account_user_by_id(emu_account_current, id);
     }
     if (u == NULL) {
         emu_fail(c, 404, "ResourceNotExists",
                  "The resource %s of type %s does not exist.", id, type);
-    } else {
-        resource_detail(root, u, region);
-        emu_rpc_send(c, root);
-        root = NULL;
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    resource_detail(root, u, region);
+    return 0;
 }
 
 const struct emu_rpc_action emu_config_actions[] = {
-    { "PutEvaluations", h_put_evaluations, 0 },
-    { "GetDiscoveredResource", h_get_discovered_resource, 0 },
-    { NULL, NULL, 0 },
+    { "PutEvaluations", h_put_evaluations, NULL, 0 },
+    { "GetDiscoveredResource", NULL, get_discovered_resource, 0 },
+    { NULL, NULL, NULL, 0 },
 };

@@ -140,66 +140,57 @@ static cJSON *attached_json(const struct emu_ref *r, const char *date)
     return o;
 }
 
-static void h_list_users(struct emu_ctx *c)
+/*
+ * The handlers below are fill functions (emu_rpc.h): they run with the
+ * state lock held, add to a fresh answer, and return 0 to send it or -1
+ * after answering an error.
+ */
+
+static int list_users(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Users", "User") : NULL;
-    struct emu_account *a;
+    cJSON *list = emu_rpc_list(root, "Users", "User");
+    struct emu_account *a = account();
     size_t first;
     size_t n;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    a = account();
-    if (list && emu_rpc_page(c, "users", a->nusers, &first, &n) == 0) {
-        for (i = first; i < first + n; i++) {
-            cJSON_AddItemToArray(list, user_json(&a->users[i], 0));
-        }
-        emu_rpc_page_end(root, "users", first + n, a->nusers);
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (list == NULL || emu_rpc_page(c, "users", a->nusers, &first, &n)) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = first; i < first + n; i++) {
+        cJSON_AddItemToArray(list, user_json(&a->users[i], 0));
+    }
+    emu_rpc_page_end(root, "users", first + n, a->nusers);
+    return 0;
 }
 
-static void h_get_user(struct emu_ctx *c)
+static int get_user(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    struct emu_user *u;
+    struct emu_user *u = need_user(c);
 
-    pthread_mutex_lock(&emu_g.lock);
-    u = root ? need_user(c) : NULL;
-    if (u) {
-        cJSON_AddItemToObject(root, "User", user_json(u, 1));
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (u == NULL) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    cJSON_AddItemToObject(root, "User", user_json(u, 1));
+    return 0;
 }
 
-static void h_list_groups(struct emu_ctx *c)
+static int list_groups(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Groups", "Group") : NULL;
-    struct emu_account *a;
+    cJSON *list = emu_rpc_list(root, "Groups", "Group");
+    struct emu_account *a = account();
     size_t first;
     size_t n;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    a = account();
-    if (list && emu_rpc_page(c, "groups", a->ngroups, &first, &n) == 0) {
-        for (i = first; i < first + n; i++) {
-            cJSON_AddItemToArray(list, group_json(&a->groups[i]));
-        }
-        emu_rpc_page_end(root, "groups", first + n, a->ngroups);
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (list == NULL || emu_rpc_page(c, "groups", a->ngroups, &first, &n)) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = first; i < first + n; i++) {
+        cJSON_AddItemToArray(list, group_json(&a->groups[i]));
+    }
+    emu_rpc_page_end(root, "groups", first + n, a->ngroups);
+    return 0;
 }
 
 /* The policies ListPolicies pages over: all, or those of one type. */
@@ -228,10 +219,9 @@ static int policy_view(struct emu_ctx *c, struct emu_policy ***view, size_t *n,
     return 0;
 }
 
-static void h_list_policies(struct emu_ctx *c)
+static int list_policies(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Policies", "Policy") : NULL;
+    cJSON *list = emu_rpc_list(root, "Policies", "Policy");
     struct emu_policy **view;
     const char *kind;
     size_t total;
@@ -239,124 +229,105 @@ static void h_list_policies(struct emu_ctx *c)
     size_t n;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    if (list && policy_view(c, &view, &total, &kind) == 0 &&
-        emu_rpc_page(c, kind, total, &first, &n) == 0) {
-        for (i = first; i < first + n; i++) {
-            cJSON_AddItemToArray(
-                list, policy_json(view ? view[i] : &account()->policies[i]));
-        }
-        emu_rpc_page_end(root, kind, first + n, total);
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (list == NULL || policy_view(c, &view, &total, &kind) != 0 ||
+        emu_rpc_page(c, kind, total, &first, &n) != 0) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = first; i < first + n; i++) {
+        cJSON_AddItemToArray(
+            list, policy_json(view ? view[i] : &account()->policies[i]));
+    }
+    emu_rpc_page_end(root, kind, first + n, total);
+    return 0;
 }
 
-static void h_list_policies_for_user(struct emu_ctx *c)
+static int list_policies_for_user(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Policies", "Policy") : NULL;
-    struct emu_user *u;
+    cJSON *list = emu_rpc_list(root, "Policies", "Policy");
+    struct emu_user *u = list ? need_user(c) : NULL;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    u = list ? need_user(c) : NULL;
-    if (u) {
-        for (i = 0; i < u->npolicies; i++) {
-            cJSON_AddItemToArray(
-                list, attached_json(&u->policies[i], u->create_date));
-        }
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (u == NULL) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = 0; i < u->npolicies; i++) {
+        cJSON_AddItemToArray(list,
+                             attached_json(&u->policies[i], u->create_date));
+    }
+    return 0;
 }
 
-static void h_list_groups_for_user(struct emu_ctx *c)
+static int list_groups_for_user(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Groups", "Group") : NULL;
-    struct emu_user *u;
+    cJSON *list = emu_rpc_list(root, "Groups", "Group");
+    struct emu_user *u = list ? need_user(c) : NULL;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    u = list ? need_user(c) : NULL;
-    if (u) {
-        for (i = 0; i < u->ngroups; i++) {
-            cJSON *g = cJSON_CreateObject();
-
-            cJSON_AddStringToObject(g, "GroupName", u->groups[i]->name);
-            cJSON_AddStringToObject(g, "GroupId", u->groups[i]->id);
-            cJSON_AddStringToObject(g, "Comments", u->groups[i]->comments);
-            cJSON_AddStringToObject(g, "JoinDate", u->create_date);
-            cJSON_AddItemToArray(list, g);
-        }
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (u == NULL) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = 0; i < u->ngroups; i++) {
+        cJSON *g = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(g, "GroupName", u->groups[i]->name);
+        cJSON_AddStringToObject(g, "GroupId", u->groups[i]->id);
+        cJSON_AddStringToObject(g, "Comments", u->groups[i]->comments);
+        cJSON_AddStringToObject(g, "JoinDate", u->create_date);
+        cJSON_AddItemToArray(list, g);
+    }
+    return 0;
 }
 
-static void h_list_policies_for_group(struct emu_ctx *c)
+static int list_policies_for_group(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Policies", "Policy") : NULL;
-    struct emu_group *g;
+    cJSON *list = emu_rpc_list(root, "Policies", "Policy");
+    struct emu_group *g = list ? need_group(c) : NULL;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    g = list ? need_group(c) : NULL;
-    if (g) {
-        for (i = 0; i < g->npolicies; i++) {
-            cJSON_AddItemToArray(
-                list, attached_json(&g->policies[i], g->create_date));
-        }
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (g == NULL) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = 0; i < g->npolicies; i++) {
+        cJSON_AddItemToArray(list,
+                             attached_json(&g->policies[i], g->create_date));
+    }
+    return 0;
 }
 
-static void h_list_users_for_group(struct emu_ctx *c)
+static int list_users_for_group(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list = root ? emu_rpc_list(root, "Users", "User") : NULL;
-    struct emu_group *g;
+    cJSON *list = emu_rpc_list(root, "Users", "User");
+    struct emu_group *g = list ? need_group(c) : NULL;
     size_t first;
     size_t n;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    g = list ? need_group(c) : NULL;
-    if (g && emu_rpc_page(c, "members", g->nmembers, &first, &n) == 0) {
-        for (i = first; i < first + n; i++) {
-            cJSON *u = cJSON_CreateObject();
-
-            cJSON_AddStringToObject(u, "UserName", g->members[i]->name);
-            cJSON_AddStringToObject(u, "DisplayName",
-                                    g->members[i]->display_name);
-            cJSON_AddStringToObject(u, "JoinDate", g->members[i]->create_date);
-            cJSON_AddItemToArray(list, u);
-        }
-        emu_rpc_page_end(root, "members", first + n, g->nmembers);
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (g == NULL || emu_rpc_page(c, "members", g->nmembers, &first, &n) != 0) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = first; i < first + n; i++) {
+        const struct emu_user *m = g->members[i];
+        cJSON *u = cJSON_CreateObject();
+
+        cJSON_AddStringToObject(u, "UserName", m->name);
+        cJSON_AddStringToObject(u, "DisplayName", m->display_name);
+        cJSON_AddStringToObject(u, "JoinDate", m->create_date);
+        cJSON_AddItemToArray(list, u);
+    }
+    emu_rpc_page_end(root, "members", first + n, g->nmembers);
+    return 0;
 }
 
-static void entities(cJSON *root, const struct emu_policy *p)
+static int list_entities_for_policy(struct emu_ctx *c, cJSON *root)
 {
+    struct emu_policy *p = need_policy(c);
     cJSON *users = emu_rpc_list(root, "Users", "User");
     cJSON *groups = emu_rpc_list(root, "Groups", "Group");
     size_t i;
 
+    if (p == NULL) {
+        return -1;
+    }
     emu_rpc_list(root, "Roles", "Role");
     for (i = 0; users && i < p->nusers; i++) {
         cJSON *u = cJSON_CreateObject();
@@ -375,91 +346,65 @@ static void entities(cJSON *root, const struct emu_policy *p)
         cJSON_AddStringToObject(g, "AttachDate", p->groups[i]->create_date);
         cJSON_AddItemToArray(groups, g);
     }
+    return 0;
 }
 
-static void h_list_entities_for_policy(struct emu_ctx *c)
+static int get_policy(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    struct emu_policy *p;
-
-    pthread_mutex_lock(&emu_g.lock);
-    p = root ? need_policy(c) : NULL;
-    if (p) {
-        entities(root, p);
-        emu_rpc_send(c, root);
-        root = NULL;
-    }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
-}
-
-static void h_get_policy(struct emu_ctx *c)
-{
-    cJSON *root = emu_rpc_answer(c);
-    struct emu_policy *p;
+    struct emu_policy *p = need_policy(c);
     cJSON *v;
 
-    pthread_mutex_lock(&emu_g.lock);
-    p = root ? need_policy(c) : NULL;
-    if (p) {
-        cJSON_AddItemToObject(root, "Policy", policy_json(p));
-        v = cJSON_AddObjectToObject(root, "DefaultPolicyVersion");
-        cJSON_AddStringToObject(v, "VersionId", p->version);
-        cJSON_AddBoolToObject(v, "IsDefaultVersion", 1);
-        cJSON_AddStringToObject(v, "CreateDate", p->create_date);
-        cJSON_AddStringToObject(v, "PolicyDocument", p->document);
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (p == NULL) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    cJSON_AddItemToObject(root, "Policy", policy_json(p));
+    v = cJSON_AddObjectToObject(root, "DefaultPolicyVersion");
+    cJSON_AddStringToObject(v, "VersionId", p->version);
+    cJSON_AddBoolToObject(v, "IsDefaultVersion", 1);
+    cJSON_AddStringToObject(v, "CreateDate", p->create_date);
+    cJSON_AddStringToObject(v, "PolicyDocument", p->document);
+    return 0;
 }
 
-static void h_get_user_mfa_info(struct emu_ctx *c)
+static int get_user_mfa_info(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    struct emu_user *u;
+    struct emu_user *u = need_user(c);
     cJSON *d;
 
-    pthread_mutex_lock(&emu_g.lock);
-    u = root ? need_user(c) : NULL;
-    if (u && !u->mfa.present) {
+    if (u == NULL) {
+        return -1;
+    }
+    if (!u->mfa.present) {
         emu_fail(c, 404, "EntityNotExist.User.MFADevice",
                  "The user has not bound any MFA device.");
-    } else if (u) {
-        d = cJSON_AddObjectToObject(root, "MFADevice");
-        cJSON_AddStringToObject(d, "SerialNumber", u->mfa.serial);
-        cJSON_AddStringToObject(d, "Type", u->mfa.type);
-        emu_rpc_send(c, root);
-        root = NULL;
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    d = cJSON_AddObjectToObject(root, "MFADevice");
+    cJSON_AddStringToObject(d, "SerialNumber", u->mfa.serial);
+    cJSON_AddStringToObject(d, "Type", u->mfa.type);
+    return 0;
 }
 
-static void h_get_login_profile(struct emu_ctx *c)
+static int get_login_profile(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    struct emu_user *u;
+    struct emu_user *u = need_user(c);
     cJSON *lp;
 
-    pthread_mutex_lock(&emu_g.lock);
-    u = root ? need_user(c) : NULL;
-    if (u && !u->has_login) {
+    if (u == NULL) {
+        return -1;
+    }
+    if (!u->has_login) {
         emu_fail(c, 404, "EntityNotExist.User.LoginProfile",
                  "The user login profile does not exist.");
-    } else if (u) {
-        lp = cJSON_AddObjectToObject(root, "LoginProfile");
-        cJSON_AddStringToObject(lp, "UserName", u->name);
-        cJSON_AddBoolToObject(lp, "PasswordResetRequired",
-                              u->password_reset_required);
-        cJSON_AddBoolToObject(lp, "MFABindRequired", u->mfa_bind_required);
-        cJSON_AddStringToObject(lp, "CreateDate", u->create_date);
-        emu_rpc_send(c, root);
-        root = NULL;
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    lp = cJSON_AddObjectToObject(root, "LoginProfile");
+    cJSON_AddStringToObject(lp, "UserName", u->name);
+    cJSON_AddBoolToObject(lp, "PasswordResetRequired",
+                          u->password_reset_required);
+    cJSON_AddBoolToObject(lp, "MFABindRequired", u->mfa_bind_required);
+    cJSON_AddStringToObject(lp, "CreateDate", u->create_date);
+    return 0;
 }
 
 static cJSON *vmfa_json(const struct emu_user *u)
@@ -476,49 +421,41 @@ static cJSON *vmfa_json(const struct emu_user *u)
 }
 
 /* One answer unless MaxItems is given; then Marker paging applies. */
-static void h_list_virtual_mfa_devices(struct emu_ctx *c)
+static int list_virtual_mfa_devices(struct emu_ctx *c, cJSON *root)
 {
-    cJSON *root = emu_rpc_answer(c);
-    cJSON *list =
-        root ? emu_rpc_list(root, "VirtualMFADevices", "VirtualMFADevice")
-             : NULL;
+    cJSON *list = emu_rpc_list(root, "VirtualMFADevices", "VirtualMFADevice");
     int paged = emu_param(c, "MaxItems") != NULL;
-    struct emu_account *a;
+    struct emu_account *a = account();
     size_t first = 0;
-    size_t n;
+    size_t n = a->nvmfa;
     size_t i;
 
-    pthread_mutex_lock(&emu_g.lock);
-    a = account();
-    n = a->nvmfa;
-    if (list &&
-        (!paged || emu_rpc_page(c, "vmfa", a->nvmfa, &first, &n) == 0)) {
-        for (i = first; i < first + n; i++) {
-            cJSON_AddItemToArray(list, vmfa_json(&a->users[a->vmfa[i]]));
-        }
-        if (paged) {
-            emu_rpc_page_end(root, "vmfa", first + n, a->nvmfa);
-        }
-        emu_rpc_send(c, root);
-        root = NULL;
+    if (list == NULL ||
+        (paged && emu_rpc_page(c, "vmfa", a->nvmfa, &first, &n) != 0)) {
+        return -1;
     }
-    pthread_mutex_unlock(&emu_g.lock);
-    cJSON_Delete(root);
+    for (i = first; i < first + n; i++) {
+        cJSON_AddItemToArray(list, vmfa_json(&a->users[a->vmfa[i]]));
+    }
+    if (paged) {
+        emu_rpc_page_end(root, "vmfa", first + n, a->nvmfa);
+    }
+    return 0;
 }
 
 const struct emu_rpc_action emu_ram_actions[] = {
-    { "ListUsers", h_list_users, 0 },
-    { "GetUser", h_get_user, 0 },
-    { "ListGroups", h_list_groups, 0 },
-    { "ListPolicies", h_list_policies, 0 },
-    { "ListPoliciesForUser", h_list_policies_for_user, 0 },
-    { "ListGroupsForUser", h_list_groups_for_user, 0 },
-    { "ListPoliciesForGroup", h_list_policies_for_group, 0 },
-    { "ListUsersForGroup", h_list_users_for_group, 0 },
-    { "ListEntitiesForPolicy", h_list_entities_for_policy, 0 },
-    { "GetPolicy", h_get_policy, 0 },
-    { "GetUserMFAInfo", h_get_user_mfa_info, 0 },
-    { "GetLoginProfile", h_get_login_profile, 0 },
-    { "ListVirtualMFADevices", h_list_virtual_mfa_devices, 0 },
-    { NULL, NULL, 0 },
+    { "ListUsers", NULL, list_users, 0 },
+    { "GetUser", NULL, get_user, 0 },
+    { "ListGroups", NULL, list_groups, 0 },
+    { "ListPolicies", NULL, list_policies, 0 },
+    { "ListPoliciesForUser", NULL, list_policies_for_user, 0 },
+    { "ListGroupsForUser", NULL, list_groups_for_user, 0 },
+    { "ListPoliciesForGroup", NULL, list_policies_for_group, 0 },
+    { "ListUsersForGroup", NULL, list_users_for_group, 0 },
+    { "ListEntitiesForPolicy", NULL, list_entities_for_policy, 0 },
+    { "GetPolicy", NULL, get_policy, 0 },
+    { "GetUserMFAInfo", NULL, get_user_mfa_info, 0 },
+    { "GetLoginProfile", NULL, get_login_profile, 0 },
+    { "ListVirtualMFADevices", NULL, list_virtual_mfa_devices, 0 },
+    { NULL, NULL, NULL, 0 },
 };

@@ -88,6 +88,19 @@ static void parse_params(struct emu_ctx *c)
     }
 }
 
+static void serve_fill(struct emu_ctx *c)
+{
+    cJSON *root = emu_rpc_answer(c);
+
+    pthread_mutex_lock(&emu_g.lock);
+    if (root && c->rpc->fill(c, root) == 0) {
+        emu_rpc_send(c, root);
+        root = NULL;
+    }
+    pthread_mutex_unlock(&emu_g.lock);
+    cJSON_Delete(root);
+}
+
 void emu_rpc_route(struct emu_ctx *c)
 {
     const char *version;
@@ -107,7 +120,10 @@ void emu_rpc_route(struct emu_ctx *c)
         for (a = versions[i].actions; action && a->name; a++) {
             if (strcmp(a->name, action) == 0) {
                 c->action = a->name;
-                c->handler = c->flags ? NULL : a->handler;
+                c->rpc = a;
+                c->handler = c->flags  ? NULL
+                             : a->fill ? serve_fill
+                                       : a->handler;
                 c->flags |= a->flags;
                 return;
             }

@@ -15,9 +15,19 @@
 
 #define EMU_RPC_UNSIGNED 1u /* no signature (AssumeRoleWithOIDC) */
 
+/*
+ * Most actions only read the account and fill an answer: they give a
+ * fill function instead of a handler, and the shared entry point makes
+ * the answer, takes the state lock around the call, and sends the answer
+ * when fill returns 0. On -1 nothing is sent: fill has answered with an
+ * error itself (emu_fail), or memory ran out and the server answers 500.
+ */
+typedef int (*emu_rpc_fill)(struct emu_ctx *c, cJSON *root);
+
 struct emu_rpc_action {
     const char *name;
-    emu_handler handler;
+    emu_handler handler; /* NULL when fill is given */
+    emu_rpc_fill fill;
     unsigned flags;
 };
 

@@ -202,10 +202,10 @@ static void h_get_caller_identity(struct emu_ctx *c)
 }
 
 const struct emu_rpc_action emu_sts_actions[] = {
-    { "AssumeRole", h_assume_role, 0 },
-    { "AssumeRoleWithOIDC", h_assume_role_with_oidc, EMU_RPC_UNSIGNED },
-    { "GetCallerIdentity", h_get_caller_identity, 0 },
-    { NULL, NULL, 0 },
+    { "AssumeRole", h_assume_role, NULL, 0 },
+    { "AssumeRoleWithOIDC", h_assume_role_with_oidc, NULL, EMU_RPC_UNSIGNED },
+    { "GetCallerIdentity", h_get_caller_identity, NULL, 0 },
+    { NULL, NULL, NULL, 0 },
 };
 
 /* ---- ECS metadata ------------------------------------------------ */
